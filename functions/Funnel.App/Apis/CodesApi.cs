@@ -1,0 +1,62 @@
+using Funnel.App.Auth;
+using Funnel.App.Extensions;
+using Funnel.App.Storage;
+using Funnel.Core.Codes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using QRCoder;
+
+namespace Funnel.App.Apis;
+
+internal static class CodesApi
+{
+    public static IEndpointRouteBuilder MapCodesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/stores/{storeId}/codes", CreateCode).WithName("CreateCode").WithTags("Codes")
+            .RequireStoreScope(Roles.Hq, Roles.Store).WithRequestSizeLimit(4 * 1024);
+        app.MapGet("/api/codes/{code}/qr.png", GetQrPng).WithName("GetQrPng").WithTags("Codes")
+            .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit);
+        return app;
+    }
+
+    /// <summary>
+    /// Issues a signed code. Codes are not stored: the signature is the proof, and the same inputs always
+    /// give the same code, so issuing one twice is harmless. Campaign ids are tags until campaigns exist.
+    /// </summary>
+    internal static async Task<Results<Created<CodeResponse>, ValidationProblem, ProblemHttpResult>> CreateCode(
+        string storeId, CodeRequest body, HttpRequest request, StoreRepository stores, CodeSigner signer,
+        IOptions<FunnelOptions> options, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        v.Id("channel", body.Channel);
+        v.Id("clerkId", body.ClerkId, required: false);
+        v.Id("campaignId", body.CampaignId, required: false);
+        if (!v.IsValid) return v.Problem();
+        if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
+        if (body.ClerkId is not null && await stores.GetClerkNameAsync(storeId, body.ClerkId, cancellationToken) is null)
+        {
+            return Problems.NotFound($"Clerk '{body.ClerkId}' does not exist at store '{storeId}'; add them with PUT /api/stores/{storeId}/clerks/{body.ClerkId}.");
+        }
+
+        var code = signer.Sign(new EntryCode(storeId, body.ClerkId, body.CampaignId, body.Channel!));
+        var baseUrl = PublicUrls.Base(request, options);
+        var qr = $"{baseUrl}/api/codes/{code}/qr.png";
+        return TypedResults.Created(qr, new CodeResponse(code, $"{baseUrl}/s/{code}", qr));
+    }
+
+    internal static Results<FileContentHttpResult, ProblemHttpResult> GetQrPng(
+        string code, HttpRequest request, CodeSigner signer, IOptions<FunnelOptions> options, HttpResponse response)
+    {
+        if (!signer.TryVerify(code, out _, out var error)) return Problems.BadRequest(error);
+        var scanUrl = $"{PublicUrls.Base(request, options)}/s/{code}";
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(scanUrl, QRCodeGenerator.ECCLevel.M);
+        var png = new PngByteQRCode(data).GetGraphic(8);
+        response.Headers.CacheControl = "public, max-age=86400";
+        return TypedResults.File(png, "image/png");
+    }
+
+    internal sealed record CodeRequest(string? ClerkId, string? CampaignId, string? Channel);
+
+    internal sealed record CodeResponse(string Code, string ScanUrl, string QrPngUrl);
+}

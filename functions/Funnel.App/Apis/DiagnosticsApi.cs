@@ -1,0 +1,19 @@
+using Funnel.App.Auth;
+using Funnel.App.Storage;
+
+namespace Funnel.App.Apis;
+
+internal static class DiagnosticsApi
+{
+    public static IEndpointRouteBuilder MapDiagnosticsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/diagnostics/storage", GetStorage).WithName("StorageDiagnostics").RequireAuthorization(p => p.RequireRole(Roles.Hq));
+        return app;
+    }
+
+    /// <summary>Storage requests this instance has sent since it started (the benchmark's transactions-per-operation).</summary>
+    internal static Microsoft.AspNetCore.Http.HttpResults.Ok<StorageDiagnostics> GetStorage(StorageRequestCounter counter) =>
+        TypedResults.Ok(new StorageDiagnostics(counter.Requests, Environment.WorkingSet, GC.GetTotalMemory(false)));
+
+    internal sealed record StorageDiagnostics(long StorageRequests, long WorkingSetBytes, long ManagedHeapBytes);
+}

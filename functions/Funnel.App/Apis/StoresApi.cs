@@ -1,0 +1,137 @@
+using Funnel.App.Auth;
+using Funnel.App.Scans;
+using Funnel.App.Storage;
+using Funnel.App.Stores;
+using Funnel.Core.Funnels;
+using Funnel.Core.Groups;
+using Funnel.Core.Stores;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Funnel.App.Apis;
+
+internal static class StoresApi
+{
+    public const int MaxFunnelDays = 366;
+
+    public static IEndpointRouteBuilder MapStoresApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/stores/{storeId}").WithTags("Stores");
+        api.MapPut("", PutStore).WithName("PutStore").RequireStoreScope(Roles.Hq);
+        api.MapGet("", GetStore).WithName("GetStore").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+        api.MapPut("/clerks/{clerkId}", PutClerk).WithName("PutClerk").RequireStoreScope(Roles.Hq, Roles.Store);
+        api.MapGet("/groups", GetGroups).WithName("GetGroups").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+        api.MapGet("/funnel", GetFunnel).WithName("GetFunnel").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+        return app;
+    }
+
+    internal static async Task<Results<Ok<StoreResponse>, ValidationProblem>> PutStore(
+        string storeId, StoreRequest body, StoreRepository stores, ScanCommitter committer, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        v.Id("storeId", storeId);
+        var name = v.RequireText("name", body.Name, 200);
+        v.Id("region", body.Region);
+        v.Range("groupCapacity", body.GroupCapacity, 1, StorePolicy.MaxGroupCapacity);
+        v.Range("maxGroups", body.MaxGroups, 1, StorePolicy.MaxMaxGroupsPerTier);
+        if (body.TimeZone is not null && !TimeZones.TryFind(body.TimeZone, out _))
+        {
+            v.Add("timeZone", $"'{body.TimeZone}' is not a known IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC).");
+        }
+        if (!v.IsValid) return v.Problem();
+
+        var settings = new StoreSettings(storeId, name!, body.Region!,
+            body.GroupCapacity ?? StorePolicy.DefaultGroupCapacity,
+            body.MaxGroups ?? StorePolicy.DefaultMaxGroupsPerTier,
+            body.TimeZone ?? "UTC",
+            time.GetUtcNow());
+        await stores.SaveAsync(settings, cancellationToken);
+        committer.Invalidate(storeId);
+        return TypedResults.Ok(StoreResponse.From(settings));
+    }
+
+    internal static async Task<Results<Ok<StoreResponse>, ProblemHttpResult>> GetStore(
+        string storeId, StoreRepository stores, CancellationToken cancellationToken) =>
+        await stores.GetAsync(storeId, cancellationToken) is { } s
+            ? TypedResults.Ok(StoreResponse.From(s))
+            : Problems.NotFound($"Store '{storeId}' does not exist.");
+
+    internal static async Task<Results<Ok<ClerkResponse>, ValidationProblem, ProblemHttpResult>> PutClerk(
+        string storeId, string clerkId, ClerkRequest body, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        v.Id("clerkId", clerkId);
+        var name = v.RequireText("name", body.Name, 200);
+        if (!v.IsValid) return v.Problem();
+        if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist; create it first with PUT /api/stores/{storeId}.");
+        await stores.SaveClerkAsync(storeId, clerkId, name!, time.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(new ClerkResponse(storeId, clerkId, name!));
+    }
+
+    internal static async Task<Results<Ok<List<GroupResponse>>, ProblemHttpResult>> GetGroups(
+        string storeId, StoreRepository stores, CancellationToken cancellationToken)
+    {
+        if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
+        var groups = await stores.GetGroupsAsync(storeId, cancellationToken);
+        return TypedResults.Ok(groups
+            .OrderBy(g => g.Tier).ThenBy(g => g.Sequence)
+            .Select(g => new GroupResponse(g.GroupId, g.Tier.Name(), g.Members, g.Capacity, g.Status))
+            .ToList());
+    }
+
+    /// <summary>
+    /// The store's funnel between two local days (inclusive; default: the last 30 days). Reads one counter
+    /// row per day for the store and one per day per active clerk, however many scans there were.
+    /// </summary>
+    internal static async Task<Results<Ok<FunnelResponse>, ValidationProblem, ProblemHttpResult>> GetFunnel(
+        string storeId, string? from, string? to, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var settings = await stores.GetAsync(storeId, cancellationToken);
+        if (settings is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
+        var policy = settings.Policy;
+        var v = new Validation();
+        var today = policy.LocalDay(time.GetUtcNow());
+        var toDay = ParseDay(v, "to", to, policy) ?? today;
+        var fromDay = ParseDay(v, "from", from, policy) ?? toDay.AddDays(-29);
+        if (v.IsValid && fromDay > toDay) v.Add("from", "'from' must not be after 'to'.");
+        if (v.IsValid && toDay.DayNumber - fromDay.DayNumber >= MaxFunnelDays) v.Add("from", $"A funnel spans at most {MaxFunnelDays} days.");
+        if (!v.IsValid) return v.Problem();
+
+        var rows = await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken);
+        var total = rows.Where(r => r.Key.ClerkId is null).Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
+        var byClerk = rows.Where(r => r.Key.ClerkId is not null)
+            .GroupBy(r => r.Key.ClerkId!, StringComparer.Ordinal)
+            .Select(g => (ClerkId: g.Key, Counts: g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))
+            .OrderByDescending(c => c.Counts.Leads).ThenBy(c => c.ClerkId, StringComparer.Ordinal)
+            .Select(c => new ClerkFunnel(c.ClerkId, c.Counts.Scans, c.Counts.Leads, c.Counts.Joined))
+            .ToList();
+        return TypedResults.Ok(new FunnelResponse(storeId, fromDay, toDay, settings.TimeZone, total.Scans, total.Leads, total.Joined, byClerk));
+    }
+
+    /// <summary>A day as yyyy-MM-dd, or an ISO 8601 timestamp taken as the store's local day.</summary>
+    private static DateOnly? ParseDay(Validation v, string field, string? text, StorePolicy policy)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)) return day;
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)) return policy.LocalDay(at);
+        v.Add(field, $"'{field}' must be a day (2026-11-23) or an ISO 8601 timestamp.");
+        return null;
+    }
+
+    internal sealed record StoreRequest(string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone);
+
+    internal sealed record StoreResponse(string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone)
+    {
+        public static StoreResponse From(StoreSettings s) => new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone);
+    }
+
+    internal sealed record ClerkRequest(string? Name);
+
+    internal sealed record ClerkResponse(string StoreId, string ClerkId, string Name);
+
+    internal sealed record GroupResponse(string GroupId, string Tier, int Members, int Capacity, string Status);
+
+    internal sealed record FunnelResponse(
+        string StoreId, DateOnly From, DateOnly To, string TimeZone, long Scans, long Leads, long Joined, List<ClerkFunnel> ByClerk);
+
+    internal sealed record ClerkFunnel(string ClerkId, long Scans, long Leads, long Joined);
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+
+namespace Funnel.App.Extensions;
+
+/// <summary>Settings under "Funnel".</summary>
+internal sealed class FunnelOptions
+{
+    public const string Section = "Funnel";
+
+    /// <summary>Key of the keyed hash that turns a shopper identity into a lead id. Changing it orphans every lead.</summary>
+    [Required, MinLength(32)]
+    public string LeadHashKey { get; set; } = "";
+
+    /// <summary>Key that signs QR codes. Changing it invalidates every printed code.</summary>
+    [Required, MinLength(32)]
+    public string CodeSigningKey { get; set; } = "";
+
+    /// <summary>Base URL shoppers reach (scan URLs are built on it). Empty: taken from the request.</summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    /// <summary>How long a store's cached settings are trusted before they are read again.</summary>
+    [Range(0, 3600)]
+    public int StoreSettingsCacheSeconds { get; set; } = 30;
+
+    public static byte[] KeyBytes(string key) => Encoding.UTF8.GetBytes(key);
+}
+
+/// <summary>Settings under "RateLimiting": the shopper-facing endpoints' limit per client address.</summary>
+internal sealed class RateLimitingOptions
+{
+    public const string Section = "RateLimiting";
+
+    [Range(1, int.MaxValue)]
+    public int PublicPermitsPerWindow { get; set; } = 120;
+
+    [Range(1, 3600)]
+    public int PublicWindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Take the client address from X-Forwarded-For. Right behind the Functions host (which forwards every
+    /// request from loopback); wrong when clients reach the app directly, since they could pick their own.
+    /// Default: on when running under the Functions host.
+    /// </summary>
+    public bool? TrustForwardedFor { get; set; }
+}

@@ -1,0 +1,120 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Funnel.App.Apis;
+using Funnel.App.Auth;
+using Funnel.App.Scans;
+using Funnel.App.Storage;
+using Funnel.Core.Codes;
+using Funnel.Core.Leads;
+using Microsoft.Extensions.Options;
+
+namespace Funnel.App.Extensions;
+
+internal static class HostingExtensions
+{
+    public const string PublicRateLimit = "public";
+    public const string DefaultLocalUrl = "http://127.0.0.1:7071";
+
+    public static WebApplicationBuilder AddFunnel(this WebApplicationBuilder builder)
+    {
+        LocalSettings.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
+        ConfigureUrls(builder);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<FunnelOptions>().BindConfiguration(FunnelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new CodeSigner(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
+        services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
+
+        services.AddSingleton<StorageRequestCounter>();
+        services.AddSingleton<FunnelTables>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
+        services.AddSingleton<StoreRepository>();
+        services.AddSingleton<LeadRepository>();
+        services.AddSingleton<ScanCommitter>();
+        services.AddSingleton<ScanService>();
+
+        services.AddFunnelAuth();
+        services.AddFunnelProblems();
+        services.AddRateLimiter(ConfigureRateLimiting);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return builder;
+    }
+
+    public static WebApplication UseFunnel(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapStoresApi();
+        app.MapCodesApi();
+        app.MapScansApi();
+        app.MapLeadsApi();
+        app.MapDiagnosticsApi();
+        return app;
+    }
+
+    /// <summary>
+    /// Under the Functions host, listen where it says (FUNCTIONS_CUSTOMHANDLER_PORT, loopback only).
+    /// Standalone, the usual ASP.NET Core settings apply (--urls, ASPNETCORE_URLS), defaulting to the host's usual port.
+    /// </summary>
+    private static void ConfigureUrls(WebApplicationBuilder builder)
+    {
+        var port = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+        if (!string.IsNullOrEmpty(port))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultLocalUrl);
+        }
+    }
+
+    private static void ConfigureRateLimiting(RateLimiterOptions options)
+    {
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.AddPolicy(PublicRateLimit, context =>
+        {
+            var settings = context.RequestServices.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+            return RateLimitPartition.GetFixedWindowLimiter(ClientAddress(context, settings), _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = settings.PublicPermitsPerWindow,
+                Window = TimeSpan.FromSeconds(settings.PublicWindowSeconds),
+                QueueLimit = 0,
+            });
+        });
+        options.OnRejected = async (context, cancellationToken) =>
+        {
+            var settings = context.HttpContext.RequestServices.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+            if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+            {
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            await Problems.Create(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
+                    $"This address sent more than {settings.PublicPermitsPerWindow} requests in {settings.PublicWindowSeconds} s; wait a moment and scan again.")
+                .ExecuteAsync(context.HttpContext);
+        };
+    }
+
+    private static string ClientAddress(HttpContext context, RateLimitingOptions settings)
+    {
+        var trustForwarded = settings.TrustForwardedFor ?? !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"));
+        if (trustForwarded && context.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
+        {
+            return forwarded.Split(',')[0].Trim();
+        }
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Azure;
+using Funnel.App.Scans;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Funnel.App.Extensions;
+
+internal static class ProblemExtensions
+{
+    public static IServiceCollection AddFunnelProblems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier));
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        return services;
+    }
+}
+
+/// <summary>
+/// Turns what escapes a handler into a problem response: bad bodies into 400/413 with what was wrong,
+/// storage outages into 503 (retry), anything else into a 500 that shows no internals.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                Problems.Create(413, "too-large", "The body is too large", "The request body is larger than this endpoint accepts."),
+            BadHttpRequestException { InnerException: JsonException json } =>
+                Problems.BadRequest($"The body is not valid JSON for this endpoint: {json.Message}"),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+                Problems.Create(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
+            BadHttpRequestException bad => Problems.Create(bad.StatusCode, "bad-request", "The request is not valid", bad.Message),
+            StoreNotFoundException missing => Problems.NotFound($"Store '{missing.StoreId}' does not exist; HQ creates stores with PUT /api/stores/{{storeId}}."),
+            RequestFailedException or HttpRequestException or TimeoutException =>
+                Problems.Unavailable("Storage did not answer; nothing was lost. Retry in a moment (scans: with the same scanId)."),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            problem = Problems.Create(500, "internal", "Something went wrong",
+                "The server failed on this request. It is logged with the traceId below; retrying is safe.");
+        }
+        else if (problem.StatusCode >= 500)
+        {
+            LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        await problem.ExecuteAsync(httpContext);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception error, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable on {Method} {Path}")]
+    private static partial void LogUnavailable(ILogger logger, Exception error, string method, string path);
+}

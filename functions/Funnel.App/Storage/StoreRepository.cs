@@ -1,0 +1,96 @@
+using Azure;
+using Azure.Data.Tables;
+using Funnel.App.Stores;
+using Funnel.Core.Funnels;
+using Funnel.Core.Groups;
+
+namespace Funnel.App.Storage;
+
+/// <summary>Reads and writes a store's settings, clerks, groups and counters.</summary>
+internal sealed class StoreRepository(FunnelTables tables)
+{
+    private const string DirectoryPartition = "store";
+
+    public async Task<StoreSettings?> GetAsync(string storeId, CancellationToken cancellationToken)
+    {
+        var row = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, StoreRows.ConfigKey, cancellationToken: cancellationToken);
+        return row.HasValue ? StoreRows.ToSettings(row.Value!) : null;
+    }
+
+    /// <summary>Saves the settings, then the directory entry (a retried PUT repairs a directory entry a crash left out).</summary>
+    public async Task SaveAsync(StoreSettings settings, CancellationToken cancellationToken)
+    {
+        await tables.Stores.UpsertEntityAsync(StoreRows.Config(settings), TableUpdateMode.Replace, cancellationToken);
+        await tables.Directory.UpsertEntityAsync(
+            new TableEntity(DirectoryPartition, settings.StoreId) { ["Name"] = settings.Name, ["Region"] = settings.Region },
+            TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<string?> GetClerkNameAsync(string storeId, string clerkId, CancellationToken cancellationToken)
+    {
+        var row = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, StoreRows.ClerkKey(clerkId), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Name") ?? "" : null;
+    }
+
+    public Task SaveClerkAsync(string storeId, string clerkId, string name, DateTimeOffset now, CancellationToken cancellationToken) =>
+        tables.Stores.UpsertEntityAsync(
+            new TableEntity(storeId, StoreRows.ClerkKey(clerkId)) { ["ClerkId"] = clerkId, ["Name"] = name, ["UpdatedAt"] = now },
+            TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<IReadOnlyList<Group>> GetGroupsAsync(string storeId, CancellationToken cancellationToken)
+    {
+        var groups = new List<Group>();
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(StoreRows.PrefixFilter(storeId, StoreRows.GroupPrefix), cancellationToken: cancellationToken))
+        {
+            groups.Add(StoreRows.ToGroup(e));
+        }
+        return groups;
+    }
+
+    /// <summary>Every counter row of the store between two local days, inclusive: (1 + clerks) rows a day, whatever the traffic.</summary>
+    public async Task<IReadOnlyList<(CounterKey Key, FunnelCounts Counts)>> GetCountersAsync(
+        string storeId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {storeId} and RowKey ge {StoreRows.DayPrefix(from)} and RowKey lt {StoreRows.DayPrefix(to.AddDays(1))}");
+        var rows = new List<(CounterKey, FunnelCounts)>();
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            rows.Add(StoreRows.ToCounter(e));
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// What the scan lane needs, in one query: settings, every group, and the counter rows of the days
+    /// around <paramref name="utcDay"/> (one day either side covers every time zone).
+    /// </summary>
+    public async Task<ScanStateRows?> LoadScanStateAsync(string storeId, DateOnly utcDay, CancellationToken cancellationToken)
+    {
+        var from = StoreRows.DayPrefix(utcDay.AddDays(-1));
+        var to = StoreRows.DayPrefix(utcDay.AddDays(2));
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {storeId} and (RowKey eq {StoreRows.ConfigKey} or (RowKey ge {StoreRows.GroupPrefix} and RowKey lt {StoreRows.GroupPrefix + "~"}) or (RowKey ge {from} and RowKey lt {to}))");
+        StoreSettings? settings = null;
+        var groups = new List<(Group, ETag)>();
+        var counters = new List<(CounterKey, FunnelCounts, ETag)>();
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (e.RowKey == StoreRows.ConfigKey) settings = StoreRows.ToSettings(e);
+            else if (e.RowKey.StartsWith(StoreRows.GroupPrefix, StringComparison.Ordinal)) groups.Add((StoreRows.ToGroup(e), e.ETag));
+            else
+            {
+                var (key, counts) = StoreRows.ToCounter(e);
+                counters.Add((key, counts, e.ETag));
+            }
+        }
+        return settings is null ? null : new ScanStateRows(settings, groups, counters, utcDay.AddDays(-1), utcDay.AddDays(1));
+    }
+}
+
+internal sealed record ScanStateRows(
+    StoreSettings Settings,
+    IReadOnlyList<(Group Group, ETag ETag)> Groups,
+    IReadOnlyList<(CounterKey Key, FunnelCounts Counts, ETag ETag)> Counters,
+    DateOnly FirstDay,
+    DateOnly LastDay);

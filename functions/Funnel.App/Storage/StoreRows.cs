@@ -1,0 +1,135 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using Funnel.App.Stores;
+using Funnel.Core.Funnels;
+using Funnel.Core.Groups;
+using Funnel.Core.Scans;
+
+namespace Funnel.App.Storage;
+
+/// <summary>
+/// The rows of a store's partition (PartitionKey = storeId) and their row keys. Keys sort so that each kind
+/// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
+/// "group|{tier}|{seq:0000}", "member|{leadId}", "scan|{leadId}|{scanId}".
+/// </summary>
+internal static class StoreRows
+{
+    public const string ConfigKey = "config";
+    public const string ClerkPrefix = "clerk|";
+    public const string CountPrefix = "count|";
+    public const string GroupPrefix = "group|";
+    public const string MemberPrefix = "member|";
+    public const string ScanPrefix = "scan|";
+
+    public static string ClerkKey(string clerkId) => ClerkPrefix + clerkId;
+    public static string GroupKey(Group g) => $"{GroupPrefix}{g.Tier.Name()}|{g.Sequence:D4}";
+    public static string MemberKey(string leadId) => MemberPrefix + leadId;
+    public static string ScanKey(string scanKey) => ScanPrefix + scanKey;
+    public static string DayPrefix(DateOnly day) => $"{CountPrefix}{day:yyyy-MM-dd}|";
+    public static string CounterKeyOf(CounterKey key) => DayPrefix(key.Day) + (key.ClerkId is null ? "store" : "clerk|" + key.ClerkId);
+
+    /// <summary>OData filter for a contiguous range of row keys starting with <paramref name="prefix"/>.</summary>
+    public static string PrefixFilter(string storeId, string prefix) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge {prefix} and RowKey lt {prefix + '~'}");
+
+    public static TableEntity Config(StoreSettings s) => new(s.StoreId, ConfigKey)
+    {
+        ["Name"] = s.Name,
+        ["Region"] = s.Region,
+        ["GroupCapacity"] = s.GroupCapacity,
+        ["MaxGroupsPerTier"] = s.MaxGroupsPerTier,
+        ["TimeZone"] = s.TimeZone,
+        ["UpdatedAt"] = s.UpdatedAt,
+    };
+
+    public static StoreSettings ToSettings(TableEntity e) => new(
+        e.PartitionKey,
+        e.GetString("Name") ?? "",
+        e.GetString("Region") ?? "",
+        e.GetInt32("GroupCapacity") ?? Core.Stores.StorePolicy.DefaultGroupCapacity,
+        e.GetInt32("MaxGroupsPerTier") ?? Core.Stores.StorePolicy.DefaultMaxGroupsPerTier,
+        e.GetString("TimeZone") ?? "UTC",
+        e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue);
+
+    public static TableEntity Group(string storeId, Group g) => new(storeId, GroupKey(g))
+    {
+        ["GroupId"] = g.GroupId,
+        ["Tier"] = g.Tier.Name(),
+        ["Sequence"] = g.Sequence,
+        ["Capacity"] = g.Capacity,
+        ["Members"] = g.Members,
+    };
+
+    public static Group ToGroup(TableEntity e)
+    {
+        if (!GroupTiers.TryParse(e.GetString("Tier"), out var tier)) throw new InvalidDataException($"Group row {e.RowKey} has an unknown tier.");
+        return new Group(tier, e.GetInt32("Sequence") ?? 0, e.GetInt32("Capacity") ?? 0, e.GetInt32("Members") ?? 0);
+    }
+
+    public static TableEntity Counter(string storeId, CounterKey key, FunnelCounts c) => new(storeId, CounterKeyOf(key))
+    {
+        ["Day"] = key.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["ClerkId"] = key.ClerkId,
+        ["Scans"] = c.Scans,
+        ["Leads"] = c.Leads,
+        ["Joined"] = c.Joined,
+    };
+
+    public static (CounterKey Key, FunnelCounts Counts) ToCounter(TableEntity e) => (
+        new CounterKey(DateOnly.ParseExact(e.GetString("Day")!, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.GetString("ClerkId")),
+        new FunnelCounts(e.GetInt64("Scans") ?? 0, e.GetInt64("Leads") ?? 0, e.GetInt64("Joined") ?? 0));
+
+    public static TableEntity Member(string storeId, Member m) => new(storeId, MemberKey(m.LeadId))
+    {
+        ["LeadId"] = m.LeadId,
+        ["ClerkId"] = m.ClerkId,
+        ["CampaignId"] = m.CampaignId,
+        ["Channel"] = m.Channel,
+        ["FirstScanAt"] = m.FirstScanAt,
+        ["LastScanAt"] = m.LastScanAt,
+        ["LastClerkId"] = m.LastClerkId,
+        ["Groups"] = string.Join(',', m.GroupIds),
+        ["Tags"] = string.Join(',', m.Tags),
+    };
+
+    public static Member ToMember(TableEntity e) => new(
+        e.GetString("LeadId") ?? e.RowKey[MemberPrefix.Length..],
+        e.GetString("ClerkId"),
+        e.GetString("CampaignId"),
+        e.GetString("Channel") ?? "",
+        e.GetDateTimeOffset("FirstScanAt") ?? default,
+        e.GetDateTimeOffset("LastScanAt") ?? default,
+        e.GetString("LastClerkId"),
+        SplitList(e.GetString("Groups")),
+        SplitList(e.GetString("Tags")));
+
+    public static TableEntity Scan(string storeId, ScanResult r, ScanInput input) => new(storeId, ScanKey(r.ScanKey))
+    {
+        ["LeadId"] = r.LeadId,
+        ["CodeClerkId"] = input.Code.ClerkId,
+        ["CampaignId"] = input.Code.CampaignId,
+        ["Channel"] = input.Code.Channel,
+        ["MemberClerkId"] = r.ClerkId,
+        ["IsNewLead"] = r.IsNewLead,
+        ["IsNewAtStore"] = r.IsNewAtStore,
+        ["GroupId"] = r.Seat?.GroupId,
+        ["At"] = r.At,
+    };
+
+    /// <summary>A committed scan read back (for a retried scan id); the seat is looked up in <paramref name="groups"/>.</summary>
+    public static ScanResult ToScanResult(TableEntity e, IReadOnlyCollection<Group> groups)
+    {
+        var groupId = e.GetString("GroupId");
+        return new ScanResult(
+            e.RowKey[ScanPrefix.Length..],
+            e.GetString("LeadId") ?? "",
+            e.GetString("MemberClerkId"),
+            e.GetBoolean("IsNewLead") ?? false,
+            e.GetBoolean("IsNewAtStore") ?? false,
+            groupId is null ? null : groups.FirstOrDefault(g => g.GroupId == groupId),
+            e.GetDateTimeOffset("At") ?? default);
+    }
+
+    private static string[] SplitList(string? s) =>
+        string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,35 @@
+using Funnel.Core.Stores;
+
+namespace Funnel.App.Stores;
+
+/// <summary>A store as HQ set it up.</summary>
+internal sealed record StoreSettings(
+    string StoreId,
+    string Name,
+    string Region,
+    int GroupCapacity,
+    int MaxGroupsPerTier,
+    string TimeZone,
+    DateTimeOffset UpdatedAt)
+{
+    public StorePolicy Policy => new(GroupCapacity, MaxGroupsPerTier, TimeZones.Find(TimeZone));
+}
+
+internal static class TimeZones
+{
+    public static bool TryFind(string id, out TimeZoneInfo zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        {
+            zone = TimeZoneInfo.Utc;
+            return false;
+        }
+    }
+
+    public static TimeZoneInfo Find(string id) => TryFind(id, out var zone) ? zone : TimeZoneInfo.Utc;
+}

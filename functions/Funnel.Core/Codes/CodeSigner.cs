@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Funnel.Core.Codes;
+
+/// <summary>
+/// Turns an <see cref="EntryCode"/> into an opaque, URL-safe, HMAC-signed string and back.
+/// Format: base64url(payload) "." base64url(first 16 bytes of HMAC-SHA256(key, "v1." + payload)).
+/// The payload is "storeId|clerkId|campaignId|channel" (ids never contain '|', see <see cref="Ids"/>).
+/// The same code inputs always give the same string, so issuing a code twice is harmless.
+/// </summary>
+public sealed class CodeSigner
+{
+    private const string Version = "v1.";
+    private const int TagBytes = 16;
+    private const int MaxCodeLength = 512;
+    private readonly byte[] _key;
+
+    public CodeSigner(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length < 16) throw new ArgumentException("The code-signing key must be at least 16 bytes.", nameof(key));
+        _key = key;
+    }
+
+    public string Sign(EntryCode code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        var payload = Encoding.UTF8.GetBytes($"{code.StoreId}|{code.ClerkId}|{code.CampaignId}|{code.Channel}");
+        return $"{Base64Url.Encode(payload)}.{Base64Url.Encode(Tag(payload))}";
+    }
+
+    /// <summary>Verifies the signature and decodes the code; on failure, <paramref name="error"/> says why.</summary>
+    public bool TryVerify(string? text, out EntryCode? code, out string error)
+    {
+        code = null;
+        if (string.IsNullOrEmpty(text) || text.Length > MaxCodeLength)
+        {
+            error = "The code is empty or too long to be a Funnel code.";
+            return false;
+        }
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !Base64Url.TryDecode(text[..dot], out var payload) || !Base64Url.TryDecode(text[(dot + 1)..], out var tag))
+        {
+            error = "The code is not in the Funnel code format; scan the QR code again.";
+            return false;
+        }
+        if (!CryptographicOperations.FixedTimeEquals(tag, Tag(payload)))
+        {
+            error = "The code's signature does not match: it was altered or not issued by this Funnel.";
+            return false;
+        }
+        var parts = Encoding.UTF8.GetString(payload).Split('|');
+        if (parts.Length != 4 || !Ids.IsValid(parts[0]) || !Ids.IsValid(parts[3]))
+        {
+            error = "The code is signed but its content is not understood by this version of Funnel.";
+            return false;
+        }
+        code = new EntryCode(parts[0], NullIfEmpty(parts[1]), NullIfEmpty(parts[2]), parts[3]);
+        error = "";
+        return true;
+    }
+
+    private byte[] Tag(byte[] payload)
+    {
+        var message = new byte[Version.Length + payload.Length];
+        Encoding.ASCII.GetBytes(Version, message);
+        payload.CopyTo(message, Version.Length);
+        return HMACSHA256.HashData(_key, message)[..TagBytes];
+    }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+}

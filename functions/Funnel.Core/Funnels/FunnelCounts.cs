@@ -1,0 +1,16 @@
+namespace Funnel.Core.Funnels;
+
+/// <summary>
+/// The counted parts of a funnel for one store (or one clerk) and one day.
+/// Scans: every scan. Leads: shoppers whose first scan at this store it was. Joined: seats given.
+/// </summary>
+public readonly record struct FunnelCounts(long Scans, long Leads, long Joined)
+{
+    public static FunnelCounts operator +(FunnelCounts a, FunnelCounts b) =>
+        new(a.Scans + b.Scans, a.Leads + b.Leads, a.Joined + b.Joined);
+
+    public bool IsZero => Scans == 0 && Leads == 0 && Joined == 0;
+}
+
+/// <summary>Which counter row a count belongs to: the store's total for a day, or one clerk's.</summary>
+public readonly record struct CounterKey(DateOnly Day, string? ClerkId);

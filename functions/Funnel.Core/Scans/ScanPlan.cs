@@ -1,0 +1,36 @@
+using Funnel.Core.Funnels;
+using Funnel.Core.Groups;
+
+namespace Funnel.Core.Scans;
+
+/// <summary>What one scan came to. <see cref="Seat"/> is null when every mass group was full.</summary>
+public sealed record ScanResult(
+    string ScanKey,
+    string LeadId,
+    string? ClerkId,
+    bool IsNewLead,
+    bool IsNewAtStore,
+    Group? Seat,
+    DateTimeOffset At);
+
+public enum MemberWriteKind
+{
+    Insert,
+    Update,
+}
+
+public sealed record MemberWrite(Member Member, MemberWriteKind Kind);
+
+/// <summary>
+/// The writes that commit a batch of scans at one store, all in one partition so they can be one
+/// atomic transaction: changed groups, counter deltas, one membership write per lead, one record per scan.
+/// Inputs from <see cref="Accepted"/> on did not fit in the transaction and wait for the next one.
+/// </summary>
+public sealed record ScanPlan(
+    IReadOnlyList<ScanResult> Results,
+    int Accepted,
+    IReadOnlyList<Group> Groups,
+    IReadOnlyList<Group> ChangedGroups,
+    IReadOnlyDictionary<CounterKey, FunnelCounts> CounterDeltas,
+    IReadOnlyList<MemberWrite> MemberWrites,
+    int ActionCount);

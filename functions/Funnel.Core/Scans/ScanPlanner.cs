@@ -1,0 +1,131 @@
+using Funnel.Core.Funnels;
+using Funnel.Core.Groups;
+using Funnel.Core.Stores;
+
+namespace Funnel.Core.Scans;
+
+/// <summary>
+/// The scan rules, as a pure function: given a store's groups, the scans waiting at the store and the
+/// time, decide each scan's seat and the writes that commit them together.
+/// - A lead new to the store becomes a member, counted as a lead of the store and of the clerk whose code it was.
+/// - A lead without a mass seat gets one (see <see cref="SeatAssigner"/>); a lead with one keeps it.
+/// - Every scan counts once; a lead scanning twice in one batch is one member write.
+/// </summary>
+public static class ScanPlanner
+{
+    public const int MaxTransactionActions = 100;
+
+    public static ScanPlan Plan(
+        StorePolicy policy,
+        IReadOnlyList<Group> groups,
+        IReadOnlyList<ScanInput> inputs,
+        DateTimeOffset now,
+        int maxActions = MaxTransactionActions)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(inputs);
+
+        var day = policy.LocalDay(now);
+        var groupList = groups.ToList();
+        var changedGroups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        var counters = new Dictionary<CounterKey, FunnelCounts>();
+        var members = new Dictionary<string, MemberWrite>(StringComparer.Ordinal);
+        var results = new List<ScanResult>(inputs.Count);
+        var actions = 0;
+
+        foreach (var input in inputs)
+        {
+            var previous = members.TryGetValue(input.LeadId, out var pending) ? pending.Member : input.KnownMember;
+            var isNewAtStore = previous is null;
+            var member = isNewAtStore ? NewMember(input, now) : Rescan(previous!, input, now);
+
+            Group? seat = null;
+            var seatIsNew = false;
+            var currentSeatId = member.GroupIdOfTier(GroupTier.Mass);
+            if (currentSeatId is not null)
+            {
+                seat = groupList.Find(g => g.GroupId == currentSeatId);
+            }
+            else
+            {
+                seat = SeatAssigner.Assign(groupList, GroupTier.Mass, policy.GroupCapacity, policy.MaxGroupsPerTier);
+                seatIsNew = seat is not null;
+            }
+
+            var storeKey = new CounterKey(day, null);
+            var clerkKey = input.Code.ClerkId is null ? (CounterKey?)null : new CounterKey(day, input.Code.ClerkId);
+            var extra = 1
+                        + (members.ContainsKey(input.LeadId) ? 0 : 1)
+                        + (seatIsNew && !changedGroups.ContainsKey(seat!.GroupId) ? 1 : 0)
+                        + (counters.ContainsKey(storeKey) ? 0 : 1)
+                        + (clerkKey is { } ck && !counters.ContainsKey(ck) ? 1 : 0);
+            if (actions + extra > maxActions) break;
+            actions += extra;
+
+            if (seatIsNew)
+            {
+                member = member with { GroupIds = [.. member.GroupIds, seat!.GroupId] };
+                var index = groupList.FindIndex(g => g.GroupId == seat.GroupId);
+                if (index >= 0) groupList[index] = seat;
+                else groupList.Add(seat);
+                changedGroups[seat.GroupId] = seat;
+            }
+
+            var delta = new FunnelCounts(1, isNewAtStore ? 1 : 0, seatIsNew ? 1 : 0);
+            Add(counters, storeKey, delta);
+            if (clerkKey is { } key) Add(counters, key, delta);
+
+            var kind = pending?.Kind ?? (isNewAtStore ? MemberWriteKind.Insert : MemberWriteKind.Update);
+            members[input.LeadId] = new MemberWrite(member, kind);
+            results.Add(new ScanResult(input.ScanKey, input.LeadId, member.ClerkId, input.IsNewLead, isNewAtStore, seat, now));
+        }
+
+        return new ScanPlan(
+            results,
+            results.Count,
+            groupList,
+            [.. changedGroups.Values],
+            counters,
+            [.. members.Values],
+            actions);
+    }
+
+    private static Member NewMember(ScanInput input, DateTimeOffset now) => new(
+        input.LeadId,
+        input.Code.ClerkId,
+        input.Code.CampaignId,
+        input.Code.Channel,
+        now,
+        now,
+        input.Code.ClerkId,
+        [],
+        TagsOf(input));
+
+    /// <summary>
+    /// A returning lead keeps its recruiting clerk; a lead first recruited by a store code is taken over
+    /// by the first clerk who serves them. New channel and campaign tags accumulate.
+    /// </summary>
+    private static Member Rescan(Member member, ScanInput input, DateTimeOffset now)
+    {
+        var tags = member.Tags.Union(TagsOf(input), StringComparer.Ordinal).ToList();
+        return member with
+        {
+            ClerkId = member.ClerkId ?? input.Code.ClerkId,
+            LastClerkId = input.Code.ClerkId ?? member.LastClerkId,
+            LastScanAt = now > member.LastScanAt ? now : member.LastScanAt,
+            Tags = tags,
+        };
+    }
+
+    private static List<string> TagsOf(ScanInput input)
+    {
+        var tags = new List<string>(3) { "channel:" + input.Code.Channel };
+        if (input.Code.ClerkId is not null) tags.Add("clerk:" + input.Code.ClerkId);
+        if (input.Code.CampaignId is not null) tags.Add("campaign:" + input.Code.CampaignId);
+        return tags;
+    }
+
+    private static void Add(Dictionary<CounterKey, FunnelCounts> counters, CounterKey key, FunnelCounts delta) =>
+        counters[key] = counters.TryGetValue(key, out var c) ? c + delta : delta;
+}

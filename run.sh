@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Funnel, locally.
+#   ./run.sh                      start Azurite and the app (http://127.0.0.1:7071); Ctrl-C stops both
+#   ./run.sh token --role ROLE [--store ID] [--clerk ID] [--hours N]
+#                                 print a dev token (the JWT alone on the last line); starts nothing
+# Environment: FUNNEL_URL (default http://127.0.0.1:7071), AZURITE_DIR (default ./.azurite).
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+
+ensure_settings() {
+  # local.settings.json holds this machine's keys (never committed); made from the sample on first run.
+  if [ ! -f local.settings.json ]; then
+    key() { head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48; }
+    sed -e "s|\"Auth__SigningKey\": \"[^\"]*\"|\"Auth__SigningKey\": \"$(key)\"|" \
+        -e "s|\"Funnel__LeadHashKey\": \"[^\"]*\"|\"Funnel__LeadHashKey\": \"$(key)\"|" \
+        -e "s|\"Funnel__CodeSigningKey\": \"[^\"]*\"|\"Funnel__CodeSigningKey\": \"$(key)\"|" \
+        local.settings.sample.json > local.settings.json
+    echo "run.sh: created local.settings.json with fresh keys" >&2
+  fi
+  export FUNNEL_LOCAL_SETTINGS="$root/local.settings.json"
+}
+
+ensure_azurite() {
+  if [ ! -x node_modules/.bin/azurite ]; then
+    echo "run.sh: installing the pinned Azurite (npm ci)..." >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+}
+
+if [ "${1:-}" = "token" ]; then
+  shift
+  ensure_settings
+  exec dotnet run --project functions/Funnel.App -v quiet -- token "$@"
+fi
+
+ensure_settings
+ensure_azurite
+url="${FUNNEL_URL:-http://127.0.0.1:7071}"
+data="${AZURITE_DIR:-$root/.azurite}"
+mkdir -p "$data"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+for port in 10000 10001 10002; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "run.sh: port $port is taken (another Azurite?). Stop it, or point AzureWebJobsStorage elsewhere." >&2
+    exit 1
+  fi
+done
+node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+pids+=($!)
+
+dotnet build functions/Funnel.App -v quiet -nologo >&2
+dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+pids+=($!)
+
+for _ in $(seq 1 60); do
+  if curl -fs "$url/healthz" >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+cat <<MSG
+
+Funnel is running at $url (storage: Azurite, data in $data)
+  health:    curl $url/healthz
+  a token:   ./run.sh token --role hq        (or --role store --store s1, --role clerk --store s1 --clerk c1)
+  OpenAPI:   $url/openapi/v1.json
+Ctrl-C stops the app and Azurite.
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,73 @@
+using System.Net.Http.Headers;
+using Azure.Data.Tables;
+using Funnel.App.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Funnel.App.Tests.Infrastructure;
+
+/// <summary>
+/// The real app, in memory, on real Azurite, with tables of its own (a fresh prefix per factory, unless two
+/// factories are meant to share them as two instances of the app would).
+/// </summary>
+public sealed class FunnelAppFactory : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "test-signing-key-0123456789-abcdefghijklmnop";
+    public const string LeadHashKey = "test-lead-hash-key-0123456789-abcdefghijklm";
+    public const string CodeSigningKey = "test-code-signing-key-0123456789-abcdefghij";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public FunnelAppFactory(string connectionString, string? tablePrefix = null, IDictionary<string, string?>? settings = null)
+    {
+        TablePrefix = tablePrefix ?? "t" + Guid.NewGuid().ToString("N")[..10];
+        ConnectionString = connectionString;
+        _settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = connectionString,
+            ["Storage:TablePrefix"] = TablePrefix,
+            ["Auth:SigningKey"] = SigningKey,
+            ["Funnel:LeadHashKey"] = LeadHashKey,
+            ["Funnel:CodeSigningKey"] = CodeSigningKey,
+            ["Funnel:PublicBaseUrl"] = "https://funnel.test",
+            ["RateLimiting:PublicPermitsPerWindow"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            // TestServer has no request-body-size feature; Kestrel (the real server) enforces the limits.
+            ["Logging:LogLevel:Microsoft.AspNetCore.Routing.EndpointRoutingMiddleware"] = "Error",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+    }
+
+    public string TablePrefix { get; }
+    public string ConnectionString { get; }
+
+    /// <summary>The app's clock; tests move it.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+    }
+
+    public HttpClient Anonymous() => CreateClient();
+
+    public HttpClient As(string role, string? storeId = null, string? clerkId = null)
+    {
+        var client = CreateClient();
+        // Token lifetimes are checked against the real clock, not the app's fake one.
+        var token = DevTokens.Create(new AuthOptions { SigningKey = SigningKey }, role, storeId, clerkId, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(1));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient Hq() => As(Roles.Hq);
+
+    /// <summary>A table of this app, for asserting what storage really holds.</summary>
+    public TableClient Table(string name) => new(ConnectionString, TablePrefix + name);
+}
