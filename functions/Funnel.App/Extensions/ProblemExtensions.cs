@@ -10,10 +10,24 @@ internal static class ProblemExtensions
     public static IServiceCollection AddFunnelProblems(this IServiceCollection services)
     {
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier));
+        {
+            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
+            c.ProblemDetails.Detail ??= DefaultDetail(c.HttpContext);
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         return services;
     }
+
+    /// <summary>A detail for the problems the framework raises with a status alone (no route, wrong method, body too large).</summary>
+    private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => $"Nothing is served at {context.Request.Method} {context.Request.Path}; see /openapi/v1.json for the API.",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Path} does not take {context.Request.Method}; see /openapi/v1.json.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+        StatusCodes.Status400BadRequest => "The request could not be read; check the body is JSON of the documented shape.",
+        _ => "The request failed; see the status code.",
+    };
 }
 
 /// <summary>

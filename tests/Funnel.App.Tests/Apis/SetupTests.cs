@@ -103,6 +103,15 @@ public sealed class SetupTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task UnknownRouteAndWrongMethod_AreProblemsWithADetail()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+
+        await (await app.Anonymous().GetAsync("/api/nothing-here")).Problem(HttpStatusCode.NotFound);
+        await (await app.Anonymous().DeleteAsync("/api/scans")).Problem(HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
     public async Task Health_IsOkOnAzurite()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
