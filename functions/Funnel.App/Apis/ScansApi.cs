@@ -35,8 +35,7 @@ internal static class ScansApi
         if (!v.IsValid) return v.Problem();
         if (!signer.TryVerify(body.Code, out var code, out var error)) return Problems.BadRequest(error);
 
-        var committed = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
-        var r = committed.Result;
+        var r = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
         if (r.Seat is null)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "groups-full", "Every group is full",
@@ -44,7 +43,7 @@ internal static class ScansApi
                 new Dictionary<string, object?> { ["leadId"] = r.LeadId, ["storeId"] = code.StoreId });
         }
         return TypedResults.Ok(new ScanResponse(
-            r.LeadId, code!.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, committed.Replayed,
+            r.LeadId, code!.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, r.Replayed,
             new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), null), "awareness"));
     }
 

@@ -80,7 +80,7 @@ internal static class StoresApi
 
     /// <summary>
     /// The store's funnel between two local days (inclusive; default: the last 30 days). Reads one counter
-    /// row per day for the store and one per day per active clerk, however many scans there were.
+    /// row per day for the store's own codes and one per day per active clerk, however many scans there were.
     /// </summary>
     internal static async Task<Results<Ok<FunnelResponse>, ValidationProblem, ProblemHttpResult>> GetFunnel(
         string storeId, string? from, string? to, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
@@ -97,7 +97,7 @@ internal static class StoresApi
         if (!v.IsValid) return v.Problem();
 
         var rows = await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken);
-        var total = rows.Where(r => r.Key.ClerkId is null).Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
+        var total = rows.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
         var byClerk = rows.Where(r => r.Key.ClerkId is not null)
             .GroupBy(r => r.Key.ClerkId!, StringComparer.Ordinal)
             .Select(g => (ClerkId: g.Key, Counts: g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))

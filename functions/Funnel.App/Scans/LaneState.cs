@@ -48,12 +48,6 @@ internal sealed class LaneState
         var actions = new List<TableTransactionAction>(plan.ActionCount);
         var what = new List<LaneAction>(plan.ActionCount);
 
-        // Scan records first: a retried scan id fails the transaction here, before anything else is re-checked.
-        for (var i = 0; i < plan.Accepted; i++)
-        {
-            actions.Add(new(TableTransactionActionType.Add, StoreRows.Scan(storeId, plan.Results[i], pending[i].Input)));
-            what.Add(LaneAction.Scan(pending[i]));
-        }
         foreach (var write in plan.MemberWrites)
         {
             var entity = StoreRows.Member(storeId, write.Member);
@@ -63,7 +57,7 @@ internal sealed class LaneState
             }
             else
             {
-                var etag = pending.Take(plan.Accepted).First(p => p.Input.LeadId == write.Member.LeadId && p.Input.KnownMember is not null).MemberETag;
+                var etag = pending.First(p => p.Input.LeadId == write.Member.LeadId && p.Input.KnownMember is not null).MemberETag;
                 actions.Add(new(TableTransactionActionType.UpdateReplace, entity, etag));
             }
             what.Add(LaneAction.Member(write.Member.LeadId));
@@ -107,10 +101,9 @@ internal sealed class LaneState
 }
 
 /// <summary>What one action of a lane transaction writes, to recover when storage refuses it.</summary>
-internal sealed record LaneAction(PendingScan? ScanOf, string? MemberLeadId, Group? GroupValue, CounterKey? CounterKey, FunnelCounts CounterValue)
+internal sealed record LaneAction(string? MemberLeadId, Group? GroupValue, CounterKey? CounterKey, FunnelCounts CounterValue)
 {
-    public static LaneAction Scan(PendingScan p) => new(p, null, null, null, default);
-    public static LaneAction Member(string leadId) => new(null, leadId, null, null, default);
-    public static LaneAction Group(Group g) => new(null, null, g, null, default);
-    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(null, null, null, key, value);
+    public static LaneAction Member(string leadId) => new(leadId, null, null, default);
+    public static LaneAction Group(Group g) => new(null, g, null, default);
+    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(null, null, key, value);
 }

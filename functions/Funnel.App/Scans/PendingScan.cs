@@ -3,9 +3,6 @@ using Funnel.Core.Scans;
 
 namespace Funnel.App.Scans;
 
-/// <summary>The outcome of a committed scan; <see cref="Replayed"/> when the scan id had been committed before.</summary>
-internal sealed record CommittedScan(ScanResult Result, bool Replayed);
-
 internal sealed class StoreNotFoundException(string storeId)
     : Exception($"Store '{storeId}' does not exist.")
 {
@@ -15,12 +12,12 @@ internal sealed class StoreNotFoundException(string storeId)
 /// <summary>A scan waiting in a store lane, with the ETag of the membership it was planned against.</summary>
 internal sealed class PendingScan(ScanInput input, ETag memberETag)
 {
-    private readonly TaskCompletionSource<CommittedScan> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ScanResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<PendingScan>? _sameScan;
 
     public ScanInput Input { get; private set; } = input;
     public ETag MemberETag { get; private set; } = memberETag;
-    public Task<CommittedScan> Completion => _done.Task;
+    public Task<ScanResult> Completion => _done.Task;
 
     public void Refresh(Member? member, ETag etag)
     {
@@ -31,7 +28,7 @@ internal sealed class PendingScan(ScanInput input, ETag memberETag)
     /// <summary>Another request with the same scan key, in flight at the same time: it gets this one's outcome.</summary>
     public void Attach(PendingScan sameScan) => (_sameScan ??= []).Add(sameScan);
 
-    public void Complete(CommittedScan outcome)
+    public void Complete(ScanResult outcome)
     {
         _done.TrySetResult(outcome);
         _sameScan?.ForEach(p => p.Complete(outcome with { Replayed = true }));

@@ -29,7 +29,7 @@ internal sealed partial class ScanCommitter(
     private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
-    public Task<CommittedScan> CommitAsync(string storeId, ScanInput input, Azure.ETag memberETag)
+    public Task<ScanResult> CommitAsync(string storeId, ScanInput input, Azure.ETag memberETag)
     {
         var pending = new PendingScan(input, memberETag);
         LaneFor(storeId).Enqueue(pending);
@@ -123,10 +123,10 @@ internal sealed partial class ScanCommitter(
             while (reader.TryRead(out var left)) left.Fail(stopped);
         }
 
-        /// <summary>Requests for the same scan key in flight together share one outcome, and one scan record.</summary>
+        /// <summary>Requests for the same scan id in flight together are one scan: they share one outcome.</summary>
         private static void Join(List<PendingScan> batch, PendingScan next)
         {
-            var same = batch.Find(p => p.Input.ScanKey == next.Input.ScanKey);
+            var same = next.Input.ScanKey is null ? null : batch.Find(p => p.Input.ScanKey == next.Input.ScanKey);
             if (same is null) batch.Add(next);
             else same.Attach(next);
         }
@@ -156,9 +156,12 @@ internal sealed partial class ScanCommitter(
             var (actions, what) = state.BuildTransaction(_storeId, plan, batch);
             try
             {
-                var response = await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token);
-                state.Apply(what, response.Value);
-                for (var i = 0; i < plan.Accepted; i++) batch[i].Complete(new CommittedScan(plan.Results[i], Replayed: false));
+                if (actions.Count > 0)
+                {
+                    var response = await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token);
+                    state.Apply(what, response.Value);
+                }
+                for (var i = 0; i < plan.Accepted; i++) batch[i].Complete(plan.Results[i]);
                 batch.RemoveRange(0, plan.Accepted);
                 _refusalsInARow = 0;
             }
@@ -171,24 +174,16 @@ internal sealed partial class ScanCommitter(
                     _refusalsInARow = 0;
                     throw new InvalidOperationException($"Store {_storeId}: storage refused {MaxRefusalsInARow} scan transactions in a row.", e);
                 }
-                await RecoverAsync(e.Status, failed, batch, state);
+                await RecoverAsync(failed, batch);
             }
         }
 
-        private async Task RecoverAsync(int status, LaneAction? failed, List<PendingScan> batch, LaneState state)
+        private async Task RecoverAsync(LaneAction? failed, List<PendingScan> batch)
         {
-            if (failed?.ScanOf is { } retried && status == StatusCodes.Status409Conflict)
-            {
-                // This scan id was committed before: answer with what it came to then.
-                var row = await _owner._tables.Stores.GetEntityAsync<TableEntity>(
-                    _storeId, StoreRows.ScanKey(retried.Input.ScanKey), cancellationToken: _owner._stopping.Token);
-                batch.Remove(retried);
-                retried.Complete(new CommittedScan(StoreRows.ToScanResult(row.Value, state.Groups), Replayed: true));
-                return;
-            }
             if (failed?.MemberLeadId is { } leadId)
             {
-                // The membership changed since it was read (another batch or instance): read it again.
+                // The membership changed since it was read (another batch, instance or a retry of the same scan):
+                // read it again; a retried scan id then shows up in it and is answered as a replay.
                 var member = await _owner._tables.Stores.GetEntityIfExistsAsync<TableEntity>(
                     _storeId, StoreRows.MemberKey(leadId), cancellationToken: _owner._stopping.Token);
                 foreach (var p in batch.Where(p => p.Input.LeadId == leadId))

@@ -13,8 +13,8 @@ namespace Funnel.App.Scans;
 /// 2. for a lead new to the store only: link the lead brand-wide (one transaction in the lead's partition,
 ///    two when the lead already exists elsewhere), so the link exists before the seat and a crash between
 ///    the two heals on the next scan;
-/// 3. the store lane commits the seat, counters, membership and scan record (one transaction, shared by
-///    every scan waiting at that store).
+/// 3. the store lane commits the seat, the counter and the membership (one transaction, shared by every
+///    scan waiting at that store). A retried scan id is recognised in the membership and written not at all.
 /// </summary>
 internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, ScanCommitter committer, TimeProvider time)
 {
@@ -22,11 +22,10 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sca
     private static readonly Counter<long> ScansCounter = Meter.CreateCounter<long>("funnel.scans", description: "Scans committed.");
     private static readonly Histogram<double> ScanLatency = Meter.CreateHistogram<double>("funnel.scan.duration", "ms", "Time to commit a scan.");
 
-    public async Task<CommittedScan> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
+    public async Task<ScanResult> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var leadId = hasher.LeadIdFor(shopperId);
-        var scanKey = $"{leadId}|{scanId ?? Guid.NewGuid().ToString("N")}";
 
         var known = await leads.ReadMemberAsync(code.StoreId, leadId, cancellationToken);
         var isNewLead = false;
@@ -36,10 +35,10 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sca
             isNewLead = await leads.LinkAsync(leadId, code.StoreId, code.ClerkId, time.GetUtcNow(), cancellationToken);
         }
 
-        var input = new ScanInput(scanKey, leadId, code, isNewLead, known?.Member);
+        var input = new ScanInput(leadId, scanId, code, isNewLead, known?.Member);
         var committed = await committer.CommitAsync(code.StoreId, input, known?.ETag ?? default).WaitAsync(cancellationToken);
 
-        ScansCounter.Add(1, new KeyValuePair<string, object?>("outcome", committed.Replayed ? "replayed" : committed.Result.Seat is null ? "no-seat" : "seated"));
+        ScansCounter.Add(1, new KeyValuePair<string, object?>("outcome", committed.Replayed ? "replayed" : committed.Seat is null ? "no-seat" : "seated"));
         ScanLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return committed;
     }

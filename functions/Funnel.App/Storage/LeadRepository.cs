@@ -5,14 +5,14 @@ using Funnel.Core.Scans;
 namespace Funnel.App.Storage;
 
 /// <summary>
-/// A lead's brand-wide index (table "leads", PartitionKey = leadId): a "profile" row created by the lead's
-/// first scan anywhere, and a "store|{storeId}" link row per store the lead belongs to. The membership itself
-/// (seat, clerk, tags) lives in the store's partition, which is authoritative.
+/// A lead's brand-wide index (table "leads", PartitionKey = leadId, one row "lead"): when and where the lead was
+/// first seen, and every store the lead belongs to. The membership itself (seat, clerk, tags) lives in the
+/// store's partition, which is authoritative; the index is how a purchase anywhere finds the recruiting store.
 /// </summary>
 internal sealed class LeadRepository(FunnelTables tables)
 {
-    private const string ProfileKey = "profile";
-    private const string StoreLinkPrefix = "store|";
+    private const string RowKey = "lead";
+    private const int MaxIndexAttempts = 10;
 
     public async Task<(Member Member, ETag ETag)?> ReadMemberAsync(string storeId, string leadId, CancellationToken cancellationToken)
     {
@@ -21,53 +21,54 @@ internal sealed class LeadRepository(FunnelTables tables)
     }
 
     /// <summary>
-    /// Links the lead to a store, creating the brand-wide profile if this is the lead's first scan anywhere.
-    /// Idempotent. Returns true when this call created the profile (the shopper is new to the brand).
+    /// Links the lead to a store, creating the index row if this is the lead's first scan anywhere (one insert,
+    /// the common case). Idempotent. Returns true when this call created the row (the shopper is new to the brand).
     /// </summary>
     public async Task<bool> LinkAsync(string leadId, string storeId, string? clerkId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var link = new TableEntity(leadId, StoreLinkPrefix + storeId) { ["StoreId"] = storeId, ["LinkedAt"] = now };
         try
         {
-            await tables.Leads.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(leadId, ProfileKey)
-                {
-                    ["CreatedAt"] = now,
-                    ["FirstStoreId"] = storeId,
-                    ["FirstClerkId"] = clerkId,
-                }),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, link),
-            ], cancellationToken);
+            await tables.Leads.AddEntityAsync(new TableEntity(leadId, RowKey)
+            {
+                ["CreatedAt"] = now,
+                ["FirstStoreId"] = storeId,
+                ["FirstClerkId"] = clerkId,
+                ["Stores"] = storeId,
+            }, cancellationToken);
             return true;
         }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0)
+        catch (RequestFailedException e) when (e.Status == StatusCodes.Status409Conflict)
         {
-            await tables.Leads.UpsertEntityAsync(link, TableUpdateMode.Replace, cancellationToken);
-            return false;
+            // Known elsewhere: add this store to the list (read, then write conditional on what was read).
+            for (var attempt = 0; attempt < MaxIndexAttempts; attempt++)
+            {
+                var row = (await tables.Leads.GetEntityAsync<TableEntity>(leadId, RowKey, cancellationToken: cancellationToken)).Value;
+                var stores = StoresOf(row);
+                if (stores.Contains(storeId)) return false;
+                row["Stores"] = string.Join(',', stores.Append(storeId));
+                try
+                {
+                    await tables.Leads.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+                    return false;
+                }
+                catch (RequestFailedException conflict) when (conflict.Status == StatusCodes.Status412PreconditionFailed)
+                {
+                    // Another store was added at the same moment: read again.
+                }
+            }
+            throw new InvalidOperationException($"Lead {leadId}: could not add store {storeId} to its index after {MaxIndexAttempts} attempts.");
         }
     }
 
     public async Task<LeadIndex?> GetIndexAsync(string leadId, CancellationToken cancellationToken)
     {
-        DateTimeOffset? createdAt = null;
-        string? firstStore = null, firstClerk = null;
-        var stores = new List<string>();
-        await foreach (var e in tables.Leads.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {leadId}"), cancellationToken: cancellationToken))
-        {
-            if (e.RowKey == ProfileKey)
-            {
-                createdAt = e.GetDateTimeOffset("CreatedAt");
-                firstStore = e.GetString("FirstStoreId");
-                firstClerk = e.GetString("FirstClerkId");
-            }
-            else if (e.RowKey.StartsWith(StoreLinkPrefix, StringComparison.Ordinal))
-            {
-                stores.Add(e.RowKey[StoreLinkPrefix.Length..]);
-            }
-        }
-        return createdAt is null && stores.Count == 0 ? null : new LeadIndex(leadId, createdAt, firstStore, firstClerk, stores);
+        var row = await tables.Leads.GetEntityIfExistsAsync<TableEntity>(leadId, RowKey, cancellationToken: cancellationToken);
+        if (!row.HasValue) return null;
+        var e = row.Value!;
+        return new LeadIndex(leadId, e.GetDateTimeOffset("CreatedAt"), e.GetString("FirstStoreId"), e.GetString("FirstClerkId"), StoresOf(e));
     }
+
+    private static string[] StoresOf(TableEntity e) => (e.GetString("Stores") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
 internal sealed record LeadIndex(string LeadId, DateTimeOffset? CreatedAt, string? FirstStoreId, string? FirstClerkId, IReadOnlyList<string> StoreIds);

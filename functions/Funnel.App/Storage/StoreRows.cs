@@ -10,7 +10,7 @@ namespace Funnel.App.Storage;
 /// <summary>
 /// The rows of a store's partition (PartitionKey = storeId) and their row keys. Keys sort so that each kind
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
-/// "group|{tier}|{seq:0000}", "member|{leadId}", "scan|{leadId}|{scanId}".
+/// "group|{tier}|{seq:0000}", "member|{leadId}".
 /// </summary>
 internal static class StoreRows
 {
@@ -19,12 +19,10 @@ internal static class StoreRows
     public const string CountPrefix = "count|";
     public const string GroupPrefix = "group|";
     public const string MemberPrefix = "member|";
-    public const string ScanPrefix = "scan|";
 
     public static string ClerkKey(string clerkId) => ClerkPrefix + clerkId;
     public static string GroupKey(Group g) => $"{GroupPrefix}{g.Tier.Name()}|{g.Sequence:D4}";
     public static string MemberKey(string leadId) => MemberPrefix + leadId;
-    public static string ScanKey(string scanKey) => ScanPrefix + scanKey;
     public static string DayPrefix(DateOnly day) => $"{CountPrefix}{day:yyyy-MM-dd}|";
     public static string CounterKeyOf(CounterKey key) => DayPrefix(key.Day) + (key.ClerkId is null ? "store" : "clerk|" + key.ClerkId);
 
@@ -90,6 +88,9 @@ internal static class StoreRows
         ["LastClerkId"] = m.LastClerkId,
         ["Groups"] = string.Join(',', m.GroupIds),
         ["Tags"] = string.Join(',', m.Tags),
+        ["RecentScanIds"] = string.Join(',', m.RecentScanIds),
+        ["FirstScanId"] = m.FirstScanId,
+        ["NewToBrand"] = m.NewToBrand,
     };
 
     public static Member ToMember(TableEntity e) => new(
@@ -101,34 +102,10 @@ internal static class StoreRows
         e.GetDateTimeOffset("LastScanAt") ?? default,
         e.GetString("LastClerkId"),
         SplitList(e.GetString("Groups")),
-        SplitList(e.GetString("Tags")));
-
-    public static TableEntity Scan(string storeId, ScanResult r, ScanInput input) => new(storeId, ScanKey(r.ScanKey))
-    {
-        ["LeadId"] = r.LeadId,
-        ["CodeClerkId"] = input.Code.ClerkId,
-        ["CampaignId"] = input.Code.CampaignId,
-        ["Channel"] = input.Code.Channel,
-        ["MemberClerkId"] = r.ClerkId,
-        ["IsNewLead"] = r.IsNewLead,
-        ["IsNewAtStore"] = r.IsNewAtStore,
-        ["GroupId"] = r.Seat?.GroupId,
-        ["At"] = r.At,
-    };
-
-    /// <summary>A committed scan read back (for a retried scan id); the seat is looked up in <paramref name="groups"/>.</summary>
-    public static ScanResult ToScanResult(TableEntity e, IReadOnlyCollection<Group> groups)
-    {
-        var groupId = e.GetString("GroupId");
-        return new ScanResult(
-            e.RowKey[ScanPrefix.Length..],
-            e.GetString("LeadId") ?? "",
-            e.GetString("MemberClerkId"),
-            e.GetBoolean("IsNewLead") ?? false,
-            e.GetBoolean("IsNewAtStore") ?? false,
-            groupId is null ? null : groups.FirstOrDefault(g => g.GroupId == groupId),
-            e.GetDateTimeOffset("At") ?? default);
-    }
+        SplitList(e.GetString("Tags")),
+        SplitList(e.GetString("RecentScanIds")),
+        e.GetString("FirstScanId"),
+        e.GetBoolean("NewToBrand") ?? false);
 
     private static string[] SplitList(string? s) =>
         string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);

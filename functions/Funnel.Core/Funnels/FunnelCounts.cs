@@ -12,5 +12,8 @@ public readonly record struct FunnelCounts(long Scans, long Leads, long Joined)
     public bool IsZero => Scans == 0 && Leads == 0 && Joined == 0;
 }
 
-/// <summary>Which counter row a count belongs to: the store's total for a day, or one clerk's.</summary>
+/// <summary>
+/// Which counter row a count belongs to: one clerk's for a day, or (ClerkId null) the store's own codes' for a day.
+/// A store's total for a day is the sum of that day's rows: every scan is counted on exactly one row.
+/// </summary>
 public readonly record struct CounterKey(DateOnly Day, string? ClerkId);

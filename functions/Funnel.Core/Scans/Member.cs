@@ -5,6 +5,8 @@ namespace Funnel.Core.Scans;
 /// <summary>
 /// A lead as one store knows it: who recruited them (the first clerk whose code they scanned),
 /// who served them last, when they scanned first and last, their seats and their tags.
+/// <see cref="RecentScanIds"/> (the last <see cref="RecentScanIdLimit"/> client scan ids) makes a retried scan
+/// a replay: the membership is written on every scan anyway, so idempotency costs no extra row.
 /// </summary>
 public sealed record Member(
     string LeadId,
@@ -15,8 +17,16 @@ public sealed record Member(
     DateTimeOffset LastScanAt,
     string? LastClerkId,
     IReadOnlyList<string> GroupIds,
-    IReadOnlyList<string> Tags)
+    IReadOnlyList<string> Tags,
+    IReadOnlyList<string> RecentScanIds,
+    string? FirstScanId,
+    bool NewToBrand)
 {
+    public const int RecentScanIdLimit = 8;
+
+    public Member WithScanId(string? scanId) =>
+        scanId is null ? this : this with { RecentScanIds = [.. RecentScanIds.Append(scanId).TakeLast(RecentScanIdLimit)] };
+
     public string? GroupIdOfTier(GroupTier tier)
     {
         foreach (var id in GroupIds)

@@ -3,8 +3,11 @@ using Funnel.Core.Codes;
 namespace Funnel.Core.Scans;
 
 /// <summary>
-/// One scan waiting to be committed at a store.
-/// <paramref name="ScanKey"/> identifies the scan for idempotency (lead id + client scan id).
+/// One scan waiting to be committed at a store. <paramref name="ScanId"/> is the client's id for retries (or null).
 /// <paramref name="KnownMember"/> is the lead's membership at this store as last read, or null if none was found.
 /// </summary>
-public sealed record ScanInput(string ScanKey, string LeadId, EntryCode Code, bool IsNewLead, Member? KnownMember);
+public sealed record ScanInput(string LeadId, string? ScanId, EntryCode Code, bool IsNewLead, Member? KnownMember)
+{
+    /// <summary>Two scans with the same key are the same scan (a client retry); scans without an id are all distinct.</summary>
+    public string? ScanKey => ScanId is null ? null : $"{LeadId}|{ScanId}";
+}

@@ -3,15 +3,17 @@ using Funnel.Core.Groups;
 
 namespace Funnel.Core.Scans;
 
-/// <summary>What one scan came to. <see cref="Seat"/> is null when every mass group was full.</summary>
+/// <summary>
+/// What one scan came to. <see cref="Seat"/> is null when every mass group was full.
+/// <see cref="Replayed"/>: the scan id was committed before; this answers as that scan did and changes nothing.
+/// </summary>
 public sealed record ScanResult(
-    string ScanKey,
     string LeadId,
     string? ClerkId,
     bool IsNewLead,
     bool IsNewAtStore,
     Group? Seat,
-    DateTimeOffset At);
+    bool Replayed);
 
 public enum MemberWriteKind
 {
@@ -23,7 +25,7 @@ public sealed record MemberWrite(Member Member, MemberWriteKind Kind);
 
 /// <summary>
 /// The writes that commit a batch of scans at one store, all in one partition so they can be one
-/// atomic transaction: changed groups, counter deltas, one membership write per lead, one record per scan.
+/// atomic transaction: changed groups, counter deltas, one membership write per lead.
 /// Inputs from <see cref="Accepted"/> on did not fit in the transaction and wait for the next one.
 /// </summary>
 public sealed record ScanPlan(

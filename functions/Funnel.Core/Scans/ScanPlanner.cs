@@ -9,7 +9,9 @@ namespace Funnel.Core.Scans;
 /// time, decide each scan's seat and the writes that commit them together.
 /// - A lead new to the store becomes a member, counted as a lead of the store and of the clerk whose code it was.
 /// - A lead without a mass seat gets one (see <see cref="SeatAssigner"/>); a lead with one keeps it.
-/// - Every scan counts once; a lead scanning twice in one batch is one member write.
+/// - Every scan counts once, on one counter row: the clerk's for the day, or the store's own for store codes.
+/// - A scan whose id the member already holds is a retry: answered as before, counted and written not at all.
+/// - A lead scanning twice in one batch is one member write.
 /// </summary>
 public static class ScanPlanner
 {
@@ -37,10 +39,16 @@ public static class ScanPlanner
         foreach (var input in inputs)
         {
             var previous = members.TryGetValue(input.LeadId, out var pending) ? pending.Member : input.KnownMember;
-            var isNewAtStore = previous is null;
-            var member = isNewAtStore ? NewMember(input, now) : Rescan(previous!, input, now);
+            if (previous is not null && input.ScanId is not null && previous.RecentScanIds.Contains(input.ScanId))
+            {
+                results.Add(Replay(previous, input.ScanId, groupList));
+                continue;
+            }
 
-            Group? seat = null;
+            var isNewAtStore = previous is null;
+            var member = (isNewAtStore ? NewMember(input, now) : Rescan(previous!, input, now)).WithScanId(input.ScanId);
+
+            Group? seat;
             var seatIsNew = false;
             var currentSeatId = member.GroupIdOfTier(GroupTier.Mass);
             if (currentSeatId is not null)
@@ -53,13 +61,10 @@ public static class ScanPlanner
                 seatIsNew = seat is not null;
             }
 
-            var storeKey = new CounterKey(day, null);
-            var clerkKey = input.Code.ClerkId is null ? (CounterKey?)null : new CounterKey(day, input.Code.ClerkId);
-            var extra = 1
-                        + (members.ContainsKey(input.LeadId) ? 0 : 1)
+            var counterKey = new CounterKey(day, input.Code.ClerkId);
+            var extra = (members.ContainsKey(input.LeadId) ? 0 : 1)
                         + (seatIsNew && !changedGroups.ContainsKey(seat!.GroupId) ? 1 : 0)
-                        + (counters.ContainsKey(storeKey) ? 0 : 1)
-                        + (clerkKey is { } ck && !counters.ContainsKey(ck) ? 1 : 0);
+                        + (counters.ContainsKey(counterKey) ? 0 : 1);
             if (actions + extra > maxActions) break;
             actions += extra;
 
@@ -73,12 +78,11 @@ public static class ScanPlanner
             }
 
             var delta = new FunnelCounts(1, isNewAtStore ? 1 : 0, seatIsNew ? 1 : 0);
-            Add(counters, storeKey, delta);
-            if (clerkKey is { } key) Add(counters, key, delta);
+            counters[counterKey] = counters.TryGetValue(counterKey, out var c) ? c + delta : delta;
 
             var kind = pending?.Kind ?? (isNewAtStore ? MemberWriteKind.Insert : MemberWriteKind.Update);
             members[input.LeadId] = new MemberWrite(member, kind);
-            results.Add(new ScanResult(input.ScanKey, input.LeadId, member.ClerkId, input.IsNewLead, isNewAtStore, seat, now));
+            results.Add(new ScanResult(input.LeadId, member.ClerkId, input.IsNewLead, isNewAtStore, seat, Replayed: false));
         }
 
         return new ScanPlan(
@@ -91,6 +95,14 @@ public static class ScanPlanner
             actions);
     }
 
+    /// <summary>A retried scan answers as the first one did: new to the store (and brand) only if it was the member's first scan.</summary>
+    private static ScanResult Replay(Member member, string scanId, List<Group> groups)
+    {
+        var first = member.FirstScanId == scanId;
+        var seatId = member.GroupIdOfTier(GroupTier.Mass);
+        return new ScanResult(member.LeadId, member.ClerkId, first && member.NewToBrand, first, groups.Find(g => g.GroupId == seatId), Replayed: true);
+    }
+
     private static Member NewMember(ScanInput input, DateTimeOffset now) => new(
         input.LeadId,
         input.Code.ClerkId,
@@ -100,7 +112,10 @@ public static class ScanPlanner
         now,
         input.Code.ClerkId,
         [],
-        TagsOf(input));
+        TagsOf(input),
+        [],
+        input.ScanId,
+        input.IsNewLead);
 
     /// <summary>
     /// A returning lead keeps its recruiting clerk; a lead first recruited by a store code is taken over
@@ -125,7 +140,4 @@ public static class ScanPlanner
         if (input.Code.CampaignId is not null) tags.Add("campaign:" + input.Code.CampaignId);
         return tags;
     }
-
-    private static void Add(Dictionary<CounterKey, FunnelCounts> counters, CounterKey key, FunnelCounts delta) =>
-        counters[key] = counters.TryGetValue(key, out var c) ? c + delta : delta;
 }

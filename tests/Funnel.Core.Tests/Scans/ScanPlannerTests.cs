@@ -15,7 +15,10 @@ public sealed class ScanPlannerTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
 
     private static ScanInput Scan(string lead, EntryCode? code = null, Member? member = null, string? scanId = null) =>
-        new($"{lead}|{scanId ?? Guid.NewGuid().ToString("N")}", lead, code ?? StoreCode, IsNewLead: member is null, member);
+        new(lead, scanId, code ?? StoreCode, IsNewLead: member is null, member);
+
+    private Member Existing(string lead, string? clerk, IReadOnlyList<string> groups, IReadOnlyList<string>? scanIds = null, string? firstScanId = null) =>
+        new(lead, clerk, null, "door", _time.GetUtcNow().AddDays(-3), _time.GetUtcNow().AddDays(-3), clerk, groups, ["channel:door"], scanIds ?? [], firstScanId, NewToBrand: true);
 
     private DateOnly Today => DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
 
@@ -32,17 +35,18 @@ public sealed class ScanPlannerTests
         Assert.Equal(MemberWriteKind.Insert, write.Kind);
         Assert.Equal(["mass-1"], write.Member.GroupIds);
         Assert.Equal(["channel:till", "clerk:c1", "campaign:spring"], write.Member.Tags);
-        Assert.Equal(new FunnelCounts(1, 1, 1), plan.CounterDeltas[new CounterKey(Today, null)]);
-        Assert.Equal(new FunnelCounts(1, 1, 1), plan.CounterDeltas[new CounterKey(Today, "c1")]);
-        // scan record + member + group + store counter + clerk counter
-        Assert.Equal(5, plan.ActionCount);
+        // Counted once, on the clerk's row: the store's total is the sum of its rows.
+        Assert.Equal(new FunnelCounts(1, 1, 1), Assert.Single(plan.CounterDeltas, d => d.Key == new CounterKey(Today, "c1")).Value);
+        Assert.Single(plan.CounterDeltas);
+        // member + group + counter
+        Assert.Equal(3, plan.ActionCount);
     }
 
     [Fact]
     public void Plan_ReturningSeatedLead_KeepsItsSeatAndCountsOnlyTheScan()
     {
         var groups = new[] { new Group(GroupTier.Mass, 1, 200, 10) };
-        var member = new Member("L1", null, null, "door", _time.GetUtcNow().AddDays(-3), _time.GetUtcNow().AddDays(-3), null, ["mass-1"], ["channel:door"]);
+        var member = Existing("L1", null, ["mass-1"]);
 
         var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", ClerkCode, member)], _time.GetUtcNow());
 
@@ -50,7 +54,7 @@ public sealed class ScanPlannerTests
         Assert.False(result.IsNewAtStore);
         Assert.Equal(new Group(GroupTier.Mass, 1, 200, 10), result.Seat);
         Assert.Empty(plan.ChangedGroups);
-        Assert.Equal(new FunnelCounts(1, 0, 0), plan.CounterDeltas[new CounterKey(Today, null)]);
+        Assert.Equal(new FunnelCounts(1, 0, 0), plan.CounterDeltas[new CounterKey(Today, "c1")]);
         var write = Assert.Single(plan.MemberWrites);
         Assert.Equal(MemberWriteKind.Update, write.Kind);
         Assert.Equal(_time.GetUtcNow(), write.Member.LastScanAt);
@@ -61,7 +65,7 @@ public sealed class ScanPlannerTests
     [Fact]
     public void Plan_ReturningLeadOfAnotherClerk_KeepsTheRecruitingClerk()
     {
-        var member = new Member("L1", "c9", null, "till", _time.GetUtcNow(), _time.GetUtcNow(), "c9", ["mass-1"], []);
+        var member = Existing("L1", "c9", ["mass-1"]);
 
         var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", ClerkCode, member)], _time.GetUtcNow());
 
@@ -111,13 +115,50 @@ public sealed class ScanPlannerTests
     [Fact]
     public void Plan_MoreThanFitsInOneTransaction_DefersTheRest()
     {
-        var inputs = Enumerable.Range(0, 80).Select(i => Scan($"L{i}")).ToList();
+        var inputs = Enumerable.Range(0, 150).Select(i => Scan($"L{i}")).ToList();
 
         var plan = ScanPlanner.Plan(Policy, [], inputs, _time.GetUtcNow());
 
-        // 2 actions a new lead (scan record + member) + group + store counter
-        Assert.Equal(49, plan.Accepted);
+        // one member row a new lead, plus the group and the counter they share
+        Assert.Equal(98, plan.Accepted);
         Assert.Equal(100, plan.ActionCount);
+    }
+
+    [Fact]
+    public void Plan_RetriedScanId_IsAReplayThatWritesAndCountsNothing()
+    {
+        var member = Existing("L1", null, ["mass-1"], scanIds: ["first", "second"], firstScanId: "first");
+        var groups = new[] { new Group(GroupTier.Mass, 1, 200, 5) };
+
+        var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", member: member, scanId: "second"), Scan("L1", member: member, scanId: "first")], _time.GetUtcNow());
+
+        Assert.All(plan.Results, r => Assert.True(r.Replayed));
+        Assert.Equal([false, true], plan.Results.Select(r => r.IsNewAtStore));
+        Assert.Equal([false, true], plan.Results.Select(r => r.IsNewLead));
+        Assert.All(plan.Results, r => Assert.Equal("mass-1", r.Seat!.GroupId));
+        Assert.Empty(plan.MemberWrites);
+        Assert.Empty(plan.CounterDeltas);
+        Assert.Equal(0, plan.ActionCount);
+    }
+
+    [Fact]
+    public void Plan_SameScanIdTwiceInOneBatch_CountsOnce()
+    {
+        var plan = ScanPlanner.Plan(Policy, [], [Scan("L1", scanId: "s-1"), Scan("L1", scanId: "s-1")], _time.GetUtcNow());
+
+        Assert.Equal([false, true], plan.Results.Select(r => r.Replayed));
+        Assert.Equal(new FunnelCounts(1, 1, 1), Assert.Single(plan.CounterDeltas).Value);
+        Assert.Equal(["s-1"], Assert.Single(plan.MemberWrites).Member.RecentScanIds);
+    }
+
+    [Fact]
+    public void Plan_RecentScanIds_KeepsOnlyTheLastEight()
+    {
+        var member = Existing("L1", null, ["mass-1"], scanIds: [.. Enumerable.Range(1, 8).Select(i => $"s{i}")]);
+
+        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", member: member, scanId: "s9")], _time.GetUtcNow());
+
+        Assert.Equal([.. Enumerable.Range(2, 8).Select(i => $"s{i}")], plan.MemberWrites[0].Member.RecentScanIds);
     }
 
     [Fact]
@@ -136,7 +177,7 @@ public sealed class ScanPlannerTests
     [Fact]
     public void Plan_UnseatedMemberWhenRoomAppears_IsSeatedAndCountedAsJoined()
     {
-        var member = new Member("L2", null, null, "door", _time.GetUtcNow(), _time.GetUtcNow(), null, [], ["channel:door"]);
+        var member = Existing("L2", null, []);
 
         var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 1, 1)], [Scan("L2", member: member)], _time.GetUtcNow());
 

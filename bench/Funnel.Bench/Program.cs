@@ -1,0 +1,37 @@
+using System.Globalization;
+using Funnel.Bench;
+
+var scenario = args.FirstOrDefault() ?? "scans";
+var options = BenchOptions.Parse(args.Skip(1).ToArray());
+switch (scenario)
+{
+    case "scans":
+        await ScanBenchmark.RunAsync(options);
+        return 0;
+    case "storage":
+        await StorageBenchmark.RunAsync(options);
+        return 0;
+    default:
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, storage. Options: --clients N --seconds N --stores N");
+        return 2;
+}
+
+internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Stores)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        int clients = 32, seconds = 15, stores = 100;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--clients": clients = value; break;
+                case "--seconds": seconds = value; break;
+                case "--stores": stores = value; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}");
+            }
+        }
+        return new BenchOptions(clients, TimeSpan.FromSeconds(seconds), stores);
+    }
+}
