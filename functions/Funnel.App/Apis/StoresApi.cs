@@ -1,5 +1,5 @@
 using Funnel.App.Auth;
-using Funnel.App.Scans;
+using Funnel.App.Lanes;
 using Funnel.App.Storage;
 using Funnel.App.Stores;
 using Funnel.Core.Funnels;
@@ -25,7 +25,7 @@ internal static class StoresApi
     }
 
     internal static async Task<Results<Ok<StoreResponse>, ValidationProblem>> PutStore(
-        string storeId, StoreRequest body, StoreRepository stores, ScanCommitter committer, TimeProvider time, CancellationToken cancellationToken)
+        string storeId, StoreRequest body, StoreRepository stores, StoreLanes committer, TimeProvider time, CancellationToken cancellationToken)
     {
         var v = new Validation();
         v.Id("storeId", storeId);
@@ -33,6 +33,11 @@ internal static class StoresApi
         v.Id("region", body.Region);
         v.Range("groupCapacity", body.GroupCapacity, 1, StorePolicy.MaxGroupCapacity);
         v.Range("maxGroups", body.MaxGroups, 1, StorePolicy.MaxMaxGroupsPerTier);
+        v.Range("attributionWindowDays", body.AttributionWindowDays, 1, StoreSettings.MaxAttributionWindowDays);
+        if (body.Currency is not null && (body.Currency.Length != 3 || !body.Currency.All(char.IsAsciiLetterUpper)))
+        {
+            v.Add("currency", "'currency' is an ISO 4217 code in capitals, e.g. CNY.");
+        }
         if (body.TimeZone is not null && !TimeZones.TryFind(body.TimeZone, out _))
         {
             v.Add("timeZone", $"'{body.TimeZone}' is not a known IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC).");
@@ -43,7 +48,9 @@ internal static class StoresApi
             body.GroupCapacity ?? StorePolicy.DefaultGroupCapacity,
             body.MaxGroups ?? StorePolicy.DefaultMaxGroupsPerTier,
             body.TimeZone ?? "UTC",
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            body.AttributionWindowDays ?? StoreSettings.DefaultAttributionWindowDays,
+            body.Currency ?? StoreSettings.DefaultCurrency);
         await stores.SaveAsync(settings, cancellationToken);
         committer.Invalidate(storeId);
         return TypedResults.Ok(StoreResponse.From(settings));
@@ -97,18 +104,11 @@ internal static class StoresApi
         if (!v.IsValid) return v.Problem();
 
         var rows = await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken);
-        var total = rows.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
-        var byClerk = rows.Where(r => r.Key.ClerkId is not null)
-            .GroupBy(r => r.Key.ClerkId!, StringComparer.Ordinal)
-            .Select(g => (ClerkId: g.Key, Counts: g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))
-            .OrderByDescending(c => c.Counts.Leads).ThenBy(c => c.ClerkId, StringComparer.Ordinal)
-            .Select(c => new ClerkFunnel(c.ClerkId, c.Counts.Scans, c.Counts.Leads, c.Counts.Joined))
-            .ToList();
-        return TypedResults.Ok(new FunnelResponse(storeId, fromDay, toDay, settings.TimeZone, total.Scans, total.Leads, total.Joined, byClerk));
+        return TypedResults.Ok(FunnelResponse.Create(settings, fromDay, toDay, rows));
     }
 
     /// <summary>A day as yyyy-MM-dd, or an ISO 8601 timestamp taken as the store's local day.</summary>
-    private static DateOnly? ParseDay(Validation v, string field, string? text, StorePolicy policy)
+    internal static DateOnly? ParseDay(Validation v, string field, string? text, StorePolicy policy)
     {
         if (string.IsNullOrEmpty(text)) return null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)) return day;
@@ -117,11 +117,13 @@ internal static class StoresApi
         return null;
     }
 
-    internal sealed record StoreRequest(string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone);
+    internal sealed record StoreRequest(string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone, int? AttributionWindowDays, string? Currency);
 
-    internal sealed record StoreResponse(string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone)
+    internal sealed record StoreResponse(
+        string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone, int AttributionWindowDays, string Currency)
     {
-        public static StoreResponse From(StoreSettings s) => new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone);
+        public static StoreResponse From(StoreSettings s) =>
+            new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone, s.AttributionWindowDays, s.Currency);
     }
 
     internal sealed record ClerkRequest(string? Name);
@@ -130,8 +132,36 @@ internal static class StoresApi
 
     internal sealed record GroupResponse(string GroupId, string Tier, int Members, int Capacity, string Status);
 
+    /// <summary>
+    /// purchases/revenue: credited to this store's community (its leads buying here, or at another store as
+    /// cross-store conversions). storeSales/storeSalesRevenue: every sale rung up here, credited or not.
+    /// conversionRate: first purchases ÷ new leads over the same days (null without new leads).
+    /// </summary>
     internal sealed record FunnelResponse(
-        string StoreId, DateOnly From, DateOnly To, string TimeZone, long Scans, long Leads, long Joined, List<ClerkFunnel> ByClerk);
+        string StoreId, DateOnly From, DateOnly To, string TimeZone, string Currency,
+        long Scans, long Leads, long Joined,
+        long Purchases, decimal Revenue, long FirstPurchases, long Repurchases, long CrossStorePurchases, double? ConversionRate,
+        long StoreSales, decimal StoreSalesRevenue,
+        List<ClerkFunnel> ByClerk)
+    {
+        public static FunnelResponse Create(StoreSettings settings, DateOnly from, DateOnly to, IReadOnlyList<(CounterKey Key, FunnelCounts Counts)> rows)
+        {
+            var t = rows.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
+            var byClerk = rows.Where(r => r.Key.ClerkId is not null)
+                .GroupBy(r => r.Key.ClerkId!, StringComparer.Ordinal)
+                .Select(g => ClerkFunnel.From(g.Key, g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))
+                .OrderByDescending(c => c.Revenue).ThenByDescending(c => c.Leads).ThenBy(c => c.ClerkId, StringComparer.Ordinal)
+                .ToList();
+            return new FunnelResponse(settings.StoreId, from, to, settings.TimeZone, settings.Currency,
+                t.Scans, t.Leads, t.Joined, t.Purchases, t.Revenue, t.FirstPurchases, t.Repurchases, t.CrossStorePurchases, t.ConversionRate,
+                t.StoreSales, t.StoreSalesRevenue, byClerk);
+        }
+    }
 
-    internal sealed record ClerkFunnel(string ClerkId, long Scans, long Leads, long Joined);
+    internal sealed record ClerkFunnel(
+        string ClerkId, long Scans, long Leads, long Joined, long Purchases, decimal Revenue, long FirstPurchases, long CrossStorePurchases, double? ConversionRate)
+    {
+        public static ClerkFunnel From(string clerkId, FunnelCounts c) =>
+            new(clerkId, c.Scans, c.Leads, c.Joined, c.Purchases, c.Revenue, c.FirstPurchases, c.CrossStorePurchases, c.ConversionRate);
+    }
 }

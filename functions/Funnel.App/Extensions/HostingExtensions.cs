@@ -2,6 +2,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Funnel.App.Apis;
 using Funnel.App.Auth;
+using Funnel.App.Lanes;
+using Funnel.App.Purchases;
+using Funnel.App.Triggers;
 using Funnel.App.Scans;
 using Funnel.App.Storage;
 using Funnel.Core.Codes;
@@ -28,13 +31,19 @@ internal static class HostingExtensions
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
 
         services.AddSingleton<StorageRequestCounter>();
+        services.AddSingleton<StorageConnection>();
         services.AddSingleton<FunnelTables>();
+        services.AddSingleton<FunnelQueues>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<StoreRepository>();
         services.AddSingleton<LeadRepository>();
-        services.AddSingleton<ScanCommitter>();
+        services.AddSingleton<StoreLanes>();
         services.AddSingleton<ScanService>();
+        services.AddSingleton<PurchaseService>();
+        services.AddOptions<TriggerOptions>().BindConfiguration(TriggerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ITriggerTransport, LoopbackTriggerTransport>();
+        services.AddHostedService<LocalTriggerRunner>();
 
         services.AddFunnelAuth();
         services.AddFunnelProblems();
@@ -62,6 +71,9 @@ internal static class HostingExtensions
         app.MapScansApi();
         app.MapLeadsApi();
         app.MapDiagnosticsApi();
+        app.MapPurchasesApi();
+        app.MapLeaderboardApi();
+        app.MapTriggersApi();
         return app;
     }
 

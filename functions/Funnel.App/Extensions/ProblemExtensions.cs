@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Azure;
-using Funnel.App.Scans;
+using Funnel.App.Lanes;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Funnel.App.Extensions;

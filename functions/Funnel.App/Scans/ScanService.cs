@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Funnel.App.Lanes;
 using Funnel.App.Storage;
 using Funnel.Core.Codes;
 using Funnel.Core.Leads;
@@ -16,7 +17,7 @@ namespace Funnel.App.Scans;
 /// 3. the store lane commits the seat, the counter and the membership (one transaction, shared by every
 ///    scan waiting at that store). A retried scan id is recognised in the membership and written not at all.
 /// </summary>
-internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, ScanCommitter committer, TimeProvider time)
+internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, TimeProvider time)
 {
     private static readonly Meter Meter = new("Funnel.Scans");
     private static readonly Counter<long> ScansCounter = Meter.CreateCounter<long>("funnel.scans", description: "Scans committed.");
@@ -36,7 +37,7 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sca
         }
 
         var input = new ScanInput(leadId, scanId, code, isNewLead, known?.Member);
-        var committed = await committer.CommitAsync(code.StoreId, input, known?.ETag ?? default).WaitAsync(cancellationToken);
+        var committed = await committer.CommitScanAsync(code.StoreId, input, known?.ETag ?? default).WaitAsync(cancellationToken);
 
         ScansCounter.Add(1, new KeyValuePair<string, object?>("outcome", committed.Replayed ? "replayed" : committed.Seat is null ? "no-seat" : "seated"));
         ScanLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -26,6 +26,20 @@ internal sealed class StoreRepository(FunnelTables tables)
             TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>Every store in the directory (optionally of one region): id, name, region.</summary>
+    public async Task<IReadOnlyList<(string StoreId, string Name, string Region)>> ListAsync(string? region, CancellationToken cancellationToken)
+    {
+        var filter = region is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {DirectoryPartition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {DirectoryPartition} and Region eq {region}");
+        var list = new List<(string, string, string)>();
+        await foreach (var e in tables.Directory.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            list.Add((e.RowKey, e.GetString("Name") ?? "", e.GetString("Region") ?? ""));
+        }
+        return list;
+    }
+
     public async Task<string?> GetClerkNameAsync(string storeId, string clerkId, CancellationToken cancellationToken)
     {
         var row = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, StoreRows.ClerkKey(clerkId), cancellationToken: cancellationToken);
@@ -57,6 +71,19 @@ internal sealed class StoreRepository(FunnelTables tables)
         await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             rows.Add(StoreRows.ToCounter(e));
+        }
+        return rows;
+    }
+
+    /// <summary>One local day's counter rows with their ETags (for a lane that has not loaded that day).</summary>
+    public async Task<IReadOnlyList<(CounterKey Key, FunnelCounts Counts, ETag ETag)>> GetCounterRowsAsync(
+        string storeId, DateOnly day, CancellationToken cancellationToken)
+    {
+        var rows = new List<(CounterKey, FunnelCounts, ETag)>();
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(StoreRows.PrefixFilter(storeId, StoreRows.DayPrefix(day)), cancellationToken: cancellationToken))
+        {
+            var (key, counts) = StoreRows.ToCounter(e);
+            rows.Add((key, counts, e.ETag));
         }
         return rows;
     }

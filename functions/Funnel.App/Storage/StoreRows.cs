@@ -10,7 +10,8 @@ namespace Funnel.App.Storage;
 /// <summary>
 /// The rows of a store's partition (PartitionKey = storeId) and their row keys. Keys sort so that each kind
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
-/// "group|{tier}|{seq:0000}", "member|{leadId}".
+/// "group|{tier}|{seq:0000}", "member|{leadId}", "purchase|{purchaseId}" (a sale rung up here),
+/// "credit|{purchaseId}" (a cross-store credit received here).
 /// </summary>
 internal static class StoreRows
 {
@@ -19,10 +20,14 @@ internal static class StoreRows
     public const string CountPrefix = "count|";
     public const string GroupPrefix = "group|";
     public const string MemberPrefix = "member|";
+    public const string PurchasePrefix = "purchase|";
+    public const string CreditPrefix = "credit|";
 
     public static string ClerkKey(string clerkId) => ClerkPrefix + clerkId;
     public static string GroupKey(Group g) => $"{GroupPrefix}{g.Tier.Name()}|{g.Sequence:D4}";
     public static string MemberKey(string leadId) => MemberPrefix + leadId;
+    public static string PurchaseKey(string purchaseId) => PurchasePrefix + purchaseId;
+    public static string CreditKey(string purchaseId) => CreditPrefix + purchaseId;
     public static string DayPrefix(DateOnly day) => $"{CountPrefix}{day:yyyy-MM-dd}|";
     public static string CounterKeyOf(CounterKey key) => DayPrefix(key.Day) + (key.ClerkId is null ? "store" : "clerk|" + key.ClerkId);
 
@@ -38,6 +43,8 @@ internal static class StoreRows
         ["MaxGroupsPerTier"] = s.MaxGroupsPerTier,
         ["TimeZone"] = s.TimeZone,
         ["UpdatedAt"] = s.UpdatedAt,
+        ["AttributionWindowDays"] = s.AttributionWindowDays,
+        ["Currency"] = s.Currency,
     };
 
     public static StoreSettings ToSettings(TableEntity e) => new(
@@ -47,7 +54,9 @@ internal static class StoreRows
         e.GetInt32("GroupCapacity") ?? Core.Stores.StorePolicy.DefaultGroupCapacity,
         e.GetInt32("MaxGroupsPerTier") ?? Core.Stores.StorePolicy.DefaultMaxGroupsPerTier,
         e.GetString("TimeZone") ?? "UTC",
-        e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue);
+        e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
+        e.GetInt32("AttributionWindowDays") ?? StoreSettings.DefaultAttributionWindowDays,
+        e.GetString("Currency") ?? StoreSettings.DefaultCurrency);
 
     public static TableEntity Group(string storeId, Group g) => new(storeId, GroupKey(g))
     {
@@ -64,6 +73,7 @@ internal static class StoreRows
         return new Group(tier, e.GetInt32("Sequence") ?? 0, e.GetInt32("Capacity") ?? 0, e.GetInt32("Members") ?? 0);
     }
 
+    /// <summary>A day's counters; money as invariant decimal strings (Tables has no decimal type, and doubles drift).</summary>
     public static TableEntity Counter(string storeId, CounterKey key, FunnelCounts c) => new(storeId, CounterKeyOf(key))
     {
         ["Day"] = key.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -71,11 +81,28 @@ internal static class StoreRows
         ["Scans"] = c.Scans,
         ["Leads"] = c.Leads,
         ["Joined"] = c.Joined,
+        ["Purchases"] = c.Purchases,
+        ["Revenue"] = c.Revenue.ToString(CultureInfo.InvariantCulture),
+        ["FirstPurchases"] = c.FirstPurchases,
+        ["CrossStorePurchases"] = c.CrossStorePurchases,
+        ["StoreSales"] = c.StoreSales,
+        ["StoreSalesRevenue"] = c.StoreSalesRevenue.ToString(CultureInfo.InvariantCulture),
     };
 
     public static (CounterKey Key, FunnelCounts Counts) ToCounter(TableEntity e) => (
         new CounterKey(DateOnly.ParseExact(e.GetString("Day")!, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.GetString("ClerkId")),
-        new FunnelCounts(e.GetInt64("Scans") ?? 0, e.GetInt64("Leads") ?? 0, e.GetInt64("Joined") ?? 0));
+        new FunnelCounts(
+            e.GetInt64("Scans") ?? 0,
+            e.GetInt64("Leads") ?? 0,
+            e.GetInt64("Joined") ?? 0,
+            e.GetInt64("Purchases") ?? 0,
+            Money(e.GetString("Revenue")),
+            e.GetInt64("FirstPurchases") ?? 0,
+            e.GetInt64("CrossStorePurchases") ?? 0,
+            e.GetInt64("StoreSales") ?? 0,
+            Money(e.GetString("StoreSalesRevenue"))));
+
+    public static decimal Money(string? s) => s is null ? 0 : decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
 
     public static TableEntity Member(string storeId, Member m) => new(storeId, MemberKey(m.LeadId))
     {
@@ -91,6 +118,8 @@ internal static class StoreRows
         ["RecentScanIds"] = string.Join(',', m.RecentScanIds),
         ["FirstScanId"] = m.FirstScanId,
         ["NewToBrand"] = m.NewToBrand,
+        ["Purchases"] = m.Purchases,
+        ["LastPurchaseAt"] = m.LastPurchaseAt,
     };
 
     public static Member ToMember(TableEntity e) => new(
@@ -105,7 +134,9 @@ internal static class StoreRows
         SplitList(e.GetString("Tags")),
         SplitList(e.GetString("RecentScanIds")),
         e.GetString("FirstScanId"),
-        e.GetBoolean("NewToBrand") ?? false);
+        e.GetBoolean("NewToBrand") ?? false,
+        e.GetInt32("Purchases") ?? 0,
+        e.GetDateTimeOffset("LastPurchaseAt"));
 
     private static string[] SplitList(string? s) =>
         string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);

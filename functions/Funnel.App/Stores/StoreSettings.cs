@@ -10,9 +10,17 @@ internal sealed record StoreSettings(
     int GroupCapacity,
     int MaxGroupsPerTier,
     string TimeZone,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    int AttributionWindowDays = StoreSettings.DefaultAttributionWindowDays,
+    string Currency = StoreSettings.DefaultCurrency)
 {
+    public const int DefaultAttributionWindowDays = 30;
+    public const int MaxAttributionWindowDays = 365;
+    public const string DefaultCurrency = "CNY";
+
     public StorePolicy Policy => new(GroupCapacity, MaxGroupsPerTier, TimeZones.Find(TimeZone));
+
+    public TimeSpan AttributionWindow => TimeSpan.FromDays(AttributionWindowDays);
 }
 
 internal static class TimeZones

@@ -35,4 +35,17 @@ public sealed record ScanPlan(
     IReadOnlyList<Group> ChangedGroups,
     IReadOnlyDictionary<CounterKey, FunnelCounts> CounterDeltas,
     IReadOnlyList<MemberWrite> MemberWrites,
-    int ActionCount);
+    int ActionCount) : IStorePlan;
+
+/// <summary>
+/// Writes to one store's partition that commit together: the groups, counter deltas and memberships a batch
+/// changes. Inputs from <see cref="Accepted"/> on did not fit in one transaction and wait for the next.
+/// </summary>
+public interface IStorePlan
+{
+    int Accepted { get; }
+    IReadOnlyList<Group> ChangedGroups { get; }
+    IReadOnlyDictionary<CounterKey, FunnelCounts> CounterDeltas { get; }
+    IReadOnlyList<MemberWrite> MemberWrites { get; }
+    int ActionCount { get; }
+}

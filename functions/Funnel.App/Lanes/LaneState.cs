@@ -7,19 +7,18 @@ using Funnel.Core.Groups;
 using Funnel.Core.Scans;
 using Funnel.Core.Stores;
 
-namespace Funnel.App.Scans;
+namespace Funnel.App.Lanes;
 
 /// <summary>
-/// A store lane's cached view of its partition: settings, groups and the counter rows of the days around
-/// today, each with the ETag it was last read or written with. Writes are conditional on those ETags, so a
+/// A store lane's cached view of its partition: settings, groups and the counter rows of the days it has
+/// loaded, each with the ETag it was last read or written with. Writes are conditional on those ETags, so a
 /// stale cache can cost a retry but never a wrong count or an overfilled group.
 /// </summary>
 internal sealed class LaneState
 {
     private readonly Dictionary<string, (Group Group, ETag ETag)> _groups;
     private readonly Dictionary<CounterKey, (FunnelCounts Counts, ETag ETag)> _counters;
-    private readonly DateOnly _firstDay;
-    private readonly DateOnly _lastDay;
+    private readonly HashSet<DateOnly> _days;
 
     public LaneState(ScanStateRows rows, DateTimeOffset loadedAt)
     {
@@ -28,8 +27,8 @@ internal sealed class LaneState
         LoadedAt = loadedAt;
         _groups = rows.Groups.ToDictionary(g => g.Group.GroupId, g => (g.Group, g.ETag), StringComparer.Ordinal);
         _counters = rows.Counters.ToDictionary(c => c.Key, c => (c.Counts, c.ETag));
-        _firstDay = rows.FirstDay;
-        _lastDay = rows.LastDay;
+        _days = [];
+        for (var d = rows.FirstDay; d <= rows.LastDay; d = d.AddDays(1)) _days.Add(d);
     }
 
     public StoreSettings Settings { get; }
@@ -39,15 +38,28 @@ internal sealed class LaneState
     public IReadOnlyList<Group> Groups => [.. _groups.Values.Select(g => g.Group)];
 
     /// <summary>True when the counter rows of <paramref name="day"/> were loaded, so a missing row really does not exist.</summary>
-    public bool Covers(DateOnly day) => day >= _firstDay && day <= _lastDay;
+    public bool Covers(DateOnly day) => _days.Contains(day);
 
-    /// <summary>The transaction that commits <paramref name="plan"/>, and what each of its actions is, in order.</summary>
+    public void AddDay(DateOnly day, IEnumerable<(CounterKey Key, FunnelCounts Counts, ETag ETag)> rows)
+    {
+        foreach (var (key, counts, etag) in rows) _counters[key] = (counts, etag);
+        _days.Add(day);
+    }
+
+    /// <summary>
+    /// The transaction that commits <paramref name="plan"/> after <paramref name="inserts"/> (rows whose existence
+    /// means "already done": a repeat fails the transaction on them first), and what each action is, in order.
+    /// </summary>
     public (List<TableTransactionAction> Actions, List<LaneAction> What) BuildTransaction(
-        string storeId, ScanPlan plan, IReadOnlyList<PendingScan> pending)
+        string storeId, IStorePlan plan, IReadOnlyList<PendingWork> pending, IEnumerable<(TableEntity Row, PendingWork Of)> inserts)
     {
         var actions = new List<TableTransactionAction>(plan.ActionCount);
         var what = new List<LaneAction>(plan.ActionCount);
-
+        foreach (var (row, of) in inserts)
+        {
+            actions.Add(new(TableTransactionActionType.Add, row));
+            what.Add(LaneAction.Insert(of));
+        }
         foreach (var write in plan.MemberWrites)
         {
             var entity = StoreRows.Member(storeId, write.Member);
@@ -57,7 +69,7 @@ internal sealed class LaneState
             }
             else
             {
-                var etag = pending.First(p => p.Input.LeadId == write.Member.LeadId && p.Input.KnownMember is not null).MemberETag;
+                var etag = pending.First(p => p.LeadId == write.Member.LeadId && p.KnownMember is not null).MemberETag;
                 actions.Add(new(TableTransactionActionType.UpdateReplace, entity, etag));
             }
             what.Add(LaneAction.Member(write.Member.LeadId));
@@ -101,9 +113,10 @@ internal sealed class LaneState
 }
 
 /// <summary>What one action of a lane transaction writes, to recover when storage refuses it.</summary>
-internal sealed record LaneAction(string? MemberLeadId, Group? GroupValue, CounterKey? CounterKey, FunnelCounts CounterValue)
+internal sealed record LaneAction(PendingWork? InsertOf, string? MemberLeadId, Group? GroupValue, CounterKey? CounterKey, FunnelCounts CounterValue)
 {
-    public static LaneAction Member(string leadId) => new(leadId, null, null, default);
-    public static LaneAction Group(Group g) => new(null, g, null, default);
-    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(null, null, key, value);
+    public static LaneAction Insert(PendingWork of) => new(of, null, null, null, default);
+    public static LaneAction Member(string leadId) => new(null, leadId, null, null, default);
+    public static LaneAction Group(Group g) => new(null, null, g, null, default);
+    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(null, null, null, key, value);
 }

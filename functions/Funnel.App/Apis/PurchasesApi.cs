@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Funnel.App.Auth;
+using Funnel.App.Extensions;
+using Funnel.App.Storage;
+using Funnel.Core.Purchases;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Funnel.App.Apis;
+
+internal static class PurchasesApi
+{
+    public static IEndpointRouteBuilder MapPurchasesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/purchases", PostPurchase).WithName("PostPurchase").WithTags("Purchases")
+            .RequireAuthorization(p => p.RequireRole(Roles.Pos))
+            .WithRequestSizeLimit(64 * 1024);
+        return app;
+    }
+
+    /// <summary>
+    /// A till reports a sale: validated, then queued for the same handler as the queue and Service Bus paths
+    /// (202: it will be counted once, however often it is sent). Only for a pos token of the purchase's store.
+    /// </summary>
+    internal static async Task<Results<Accepted<PurchaseAccepted>, ValidationProblem, ProblemHttpResult>> PostPurchase(
+        PurchaseMessage body, ClaimsPrincipal user, FunnelQueues queues, CancellationToken cancellationToken)
+    {
+        if (!body.TryValidate(out var purchase, out var errors))
+        {
+            var v = new Validation();
+            foreach (var error in errors)
+            {
+                var colon = error.IndexOf(':', StringComparison.Ordinal);
+                v.Add(colon > 0 ? error[..colon] : "body", error);
+            }
+            return v.Problem();
+        }
+        var tokenStore = user.FindFirst(Roles.StoreIdClaim)?.Value;
+        if (tokenStore != purchase!.StoreId)
+        {
+            return Problems.Forbidden($"This pos token belongs to store '{tokenStore}' and cannot report a sale of store '{purchase.StoreId}'.");
+        }
+        await queues.Purchases.SendMessageAsync(BinaryData.FromString(JsonSerializer.Serialize(body, PurchaseMessage.Json)), cancellationToken: cancellationToken);
+        return TypedResults.Accepted((string?)null, new PurchaseAccepted(purchase.PurchaseId, "queued"));
+    }
+
+    internal sealed record PurchaseAccepted(string PurchaseId, string Status);
+}

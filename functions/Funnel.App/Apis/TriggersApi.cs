@@ -1,0 +1,75 @@
+using System.Net;
+using Funnel.App.Purchases;
+using Funnel.App.Storage;
+using Funnel.App.Triggers;
+using Funnel.Core.Purchases;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Funnel.App.Apis;
+
+/// <summary>
+/// The non-HTTP functions, as the Functions host (or the local runner) invokes them: POST /{FunctionName} with the
+/// custom-handler envelope. 200 only once the message's effect is durable; 500 when it may succeed on a retry (the
+/// host then retries: queue 5 times then "-poison", Service Bus up to MaxDeliveryCount then dead-letter). A message
+/// that can never succeed (invalid, unknown store) is copied to the "purchases-poison" queue with the reason logged,
+/// and acknowledged, so it never blocks the messages behind it.
+/// These routes are not public: no HTTP function forwards them, and they refuse callers that are not on loopback.
+/// </summary>
+internal static class TriggersApi
+{
+    public const string PurchasesQueueFunction = "PurchasesQueue";
+    public const string PurchasesServiceBusFunction = "PurchasesServiceBus";
+    public const string MessageBinding = "message";
+
+    public static IEndpointRouteBuilder MapTriggersApi(this IEndpointRouteBuilder app)
+    {
+        var triggers = app.MapGroup("").ExcludeFromDescription().AllowAnonymous().AddEndpointFilter(async (context, next) =>
+        {
+            var remote = context.HttpContext.Connection.RemoteIpAddress;
+            return remote is null || IPAddress.IsLoopback(remote)
+                ? await next(context)
+                : Problems.Forbidden("Trigger endpoints are for the Functions host on this machine only.");
+        });
+        triggers.MapPost($"/{PurchasesQueueFunction}", PurchaseTrigger);
+        triggers.MapPost($"/{PurchasesServiceBusFunction}", PurchaseTrigger);
+        return app;
+    }
+
+    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(
+        TriggerEnvelope envelope, PurchaseService purchases, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Funnel.Triggers.Purchases");
+        var id = envelope.MetadataText("MessageId") ?? envelope.MetadataText("Id") ?? "?";
+        var tries = envelope.MetadataNumber("DeliveryCount") ?? envelope.MetadataNumber("DequeueCount") ?? 1;
+        var text = envelope.Text(MessageBinding);
+        string reason;
+        if (text is null)
+        {
+            reason = $"The invocation has no Data.{MessageBinding}.";
+        }
+        else if (!PurchaseMessage.TryRead(text, out var purchase, out var errors))
+        {
+            reason = string.Join(" ", errors);
+        }
+        else
+        {
+            try
+            {
+                var outcome = await purchases.ProcessAsync(purchase!, cancellationToken);
+                return TypedResults.Ok(TriggerResponse.WithLog($"Purchase {purchase!.PurchaseId}: {outcome}."));
+            }
+            catch (PurchaseRejectedException rejected)
+            {
+                reason = rejected.Message;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Message {MessageId} (try {Tries}) failed and will be retried", id, tries);
+                return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
+            }
+        }
+        await queues.PurchasesPoison.SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
+        logger.LogError("Message {MessageId} moved to {PoisonQueue}: {Reason}", id, queues.PurchasesPoison.Name, reason);
+        return TypedResults.Ok(TriggerResponse.WithLog($"Poisoned: {reason}"));
+    }
+}

@@ -1,0 +1,102 @@
+using Azure;
+using Funnel.Core.Purchases;
+using Funnel.Core.Scans;
+
+namespace Funnel.App.Lanes;
+
+internal sealed class StoreNotFoundException(string storeId)
+    : Exception($"Store '{storeId}' does not exist.")
+{
+    public string StoreId { get; } = storeId;
+}
+
+/// <summary>Something waiting in a store lane to be written to the store's partition.</summary>
+internal abstract class PendingWork
+{
+    /// <summary>The lead whose membership this work writes, if any.</summary>
+    public abstract string? LeadId { get; }
+
+    /// <summary>The ETag of the membership as it was read (the write is conditional on it).</summary>
+    public ETag MemberETag { get; protected set; }
+
+    public abstract Member? KnownMember { get; }
+
+    /// <summary>The membership was read again after storage refused a write conditional on the old one.</summary>
+    public abstract void Refresh(Member? member, ETag etag);
+
+    public abstract void Fail(Exception error);
+}
+
+/// <summary>A scan waiting in its store's lane.</summary>
+internal sealed class PendingScan : PendingWork
+{
+    private readonly TaskCompletionSource<ScanResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<PendingScan>? _sameScan;
+
+    public PendingScan(ScanInput input, ETag memberETag)
+    {
+        Input = input;
+        MemberETag = memberETag;
+    }
+
+    public ScanInput Input { get; private set; }
+    public Task<ScanResult> Completion => _done.Task;
+    public override string? LeadId => Input.LeadId;
+    public override Member? KnownMember => Input.KnownMember;
+
+    public override void Refresh(Member? member, ETag etag)
+    {
+        Input = Input with { KnownMember = member };
+        MemberETag = etag;
+    }
+
+    /// <summary>Another request with the same scan id, in flight at the same time: it gets this one's outcome.</summary>
+    public void Attach(PendingScan sameScan) => (_sameScan ??= []).Add(sameScan);
+
+    public void Complete(ScanResult outcome)
+    {
+        _done.TrySetResult(outcome);
+        _sameScan?.ForEach(p => p.Complete(outcome with { Replayed = true }));
+    }
+
+    public override void Fail(Exception error)
+    {
+        _done.TrySetException(error);
+        _sameScan?.ForEach(p => p.Fail(error));
+    }
+}
+
+/// <summary>What applying a purchase part at a store came to; <see cref="Repeated"/> when it had been applied before.</summary>
+internal sealed record PurchaseCommit(bool Repeated, PurchaseResult? Result);
+
+/// <summary>A purchase part (the sale, or a cross-store credit) waiting in a store's lane.</summary>
+internal sealed class PendingPurchase : PendingWork
+{
+    private readonly TaskCompletionSource<PurchaseCommit> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public PendingPurchase(PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record)
+    {
+        Input = input;
+        MemberETag = memberETag;
+        Record = record;
+    }
+
+    public PurchaseInput Input { get; private set; }
+
+    /// <summary>Properties of the purchase record (sale part) or credit marker (credit part) this part inserts.</summary>
+    public IReadOnlyDictionary<string, object?> Record { get; }
+
+    public Task<PurchaseCommit> Completion => _done.Task;
+    public override string? LeadId => Input.Credits ? Input.LeadId : null;
+    public override Member? KnownMember => Input.Member;
+
+    public override void Refresh(Member? member, ETag etag)
+    {
+        Input = Input with { Member = member };
+        MemberETag = etag;
+    }
+
+    public void Complete(PurchaseCommit outcome) => _done.TrySetResult(outcome);
+
+    public override void Fail(Exception error) => _done.TrySetException(error);
+}

@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Azure;
+using Azure.Data.Tables;
+using Funnel.App.Extensions;
+using Funnel.App.Storage;
+using Funnel.App.Stores;
+using Funnel.Core.Purchases;
+using Funnel.Core.Scans;
+using Microsoft.Extensions.Options;
+
+namespace Funnel.App.Lanes;
+
+/// <summary>
+/// The one writer of each store's partition in this instance. Every store has a lane: a queue of work (scans,
+/// purchase parts) and a loop that takes all the work waiting and writes it in one entity-group transaction
+/// (group commit). A burst at one store costs a handful of transactions instead of one per event and never
+/// fights itself over the group and counter ETags; other instances are kept honest by those ETags.
+/// </summary>
+internal sealed partial class StoreLanes(
+    FunnelTables tables,
+    StoreRepository stores,
+    TimeProvider time,
+    IOptions<FunnelOptions> options,
+    ILogger<StoreLanes> logger) : IDisposable
+{
+    private readonly FunnelTables _tables = tables;
+    private readonly StoreRepository _stores = stores;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
+    private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public Task<ScanResult> CommitScanAsync(string storeId, ScanInput input, ETag memberETag)
+    {
+        var pending = new PendingScan(input, memberETag);
+        LaneFor(storeId).Enqueue(pending);
+        return pending.Completion;
+    }
+
+    /// <summary>Applies one part of a purchase at <paramref name="storeId"/>, inserting a row with <paramref name="record"/>'s properties.</summary>
+    public Task<PurchaseCommit> CommitPurchaseAsync(string storeId, PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record)
+    {
+        var pending = new PendingPurchase(input, memberETag, record);
+        LaneFor(storeId).Enqueue(pending);
+        return pending.Completion;
+    }
+
+    /// <summary>The store's settings from its lane's cache when fresh, otherwise from storage.</summary>
+    public async ValueTask<StoreSettings?> GetSettingsAsync(string storeId, CancellationToken cancellationToken)
+    {
+        if (_lanes.TryGetValue(storeId, out var lane) && lane.State is { } state && IsFresh(state)) return state.Settings;
+        return await _stores.GetAsync(storeId, cancellationToken);
+    }
+
+    /// <summary>Drops a lane's cache, e.g. after the store's settings changed.</summary>
+    public void Invalidate(string storeId)
+    {
+        if (_lanes.TryGetValue(storeId, out var lane)) lane.State = null;
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        foreach (var lane in _lanes.Values) lane.Stop();
+        _stopping.Dispose();
+    }
+
+    private StoreLane LaneFor(string storeId) => _lanes.GetOrAdd(storeId, id => new StoreLane(this, id));
+
+    private bool IsFresh(LaneState state) =>
+        _time.GetUtcNow() - state.LoadedAt < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
+
+    /// <summary>
+    /// One store's queue and the loop that commits it. Lanes live as long as the app: one per active store,
+    /// a channel and a parked task each, a few KB for thousands of stores.
+    /// </summary>
+    private sealed class StoreLane
+    {
+        /// <summary>More than fit in one transaction, so a full batch is never short of work.</summary>
+        private const int MaxTaken = ScanPlanner.MaxTransactionActions;
+
+        /// <summary>Refusals in a row without a commit before the lane gives up on its batch (each refusal fixes one cause).</summary>
+        private const int MaxRefusalsInARow = 2 * MaxTaken;
+
+        private readonly StoreLanes _owner;
+        private readonly string _storeId;
+        private readonly Channel<PendingWork> _queue = Channel.CreateUnbounded<PendingWork>(new UnboundedChannelOptions { SingleReader = true });
+        private int _refusalsInARow;
+
+        public StoreLane(StoreLanes owner, string storeId)
+        {
+            _owner = owner;
+            _storeId = storeId;
+            _ = Task.Run(RunAsync);
+        }
+
+        public volatile LaneState? State;
+
+        public void Enqueue(PendingWork work)
+        {
+            if (!_queue.Writer.TryWrite(work)) work.Fail(new OperationCanceledException("The app is shutting down."));
+        }
+
+        public void Stop() => _queue.Writer.TryComplete();
+
+        private async Task RunAsync()
+        {
+            var batch = new List<PendingWork>();
+            var reader = _queue.Reader;
+            while (true)
+            {
+                try
+                {
+                    if (batch.Count == 0 && !await reader.WaitToReadAsync(_owner._stopping.Token)) break;
+                    while (batch.Count < MaxTaken && reader.TryRead(out var next)) Join(batch, next);
+                    await CommitOnceAsync(batch);
+                }
+                catch (OperationCanceledException) when (_owner._stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    LogBatchFailed(_owner._logger, e, _storeId, batch.Count);
+                    State = null;
+                    batch.ForEach(p => p.Fail(e));
+                    batch.Clear();
+                }
+            }
+            var stopped = new OperationCanceledException("The app is shutting down.");
+            batch.ForEach(p => p.Fail(stopped));
+            while (reader.TryRead(out var left)) left.Fail(stopped);
+        }
+
+        /// <summary>Requests for the same scan id in flight together are one scan: they share one outcome.</summary>
+        private static void Join(List<PendingWork> batch, PendingWork next)
+        {
+            var same = next is PendingScan { Input.ScanKey: { } key }
+                ? batch.OfType<PendingScan>().FirstOrDefault(p => p.Input.ScanKey == key)
+                : null;
+            if (same is null) batch.Add(next);
+            else same.Attach((PendingScan)next);
+        }
+
+        /// <summary>
+        /// Commits as much work of one kind from the head of the batch as fits in one transaction, or fixes what
+        /// made storage refuse it. Either way, progress: the batch shrinks or a cause of refusal is gone.
+        /// </summary>
+        private async Task CommitOnceAsync(List<PendingWork> batch)
+        {
+            var now = _owner._time.GetUtcNow();
+            var state = await EnsureStateAsync(batch, now);
+            if (state is null)
+            {
+                var missing = new StoreNotFoundException(_storeId);
+                batch.ForEach(p => p.Fail(missing));
+                batch.Clear();
+                return;
+            }
+
+            var run = batch[0] is PendingScan
+                ? batch.TakeWhile(p => p is PendingScan).ToList()
+                : batch.TakeWhile(p => p is PendingPurchase).ToList();
+            IStorePlan plan;
+            List<(TableEntity, PendingWork)> inserts;
+            Action complete;
+            if (run[0] is PendingScan)
+            {
+                var scans = run.Cast<PendingScan>().ToList();
+                var scanPlan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Select(p => p.Input)], now);
+                plan = scanPlan;
+                inserts = [];
+                complete = () => { for (var i = 0; i < scanPlan.Accepted; i++) scans[i].Complete(scanPlan.Results[i]); };
+            }
+            else
+            {
+                var purchases = run.Cast<PendingPurchase>().ToList();
+                var purchasePlan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)]);
+                plan = purchasePlan;
+                inserts = [.. purchases.Take(purchasePlan.Accepted).Select(p => (PurchaseRow(p), (PendingWork)p))];
+                complete = () => { for (var i = 0; i < purchasePlan.Accepted; i++) purchases[i].Complete(new PurchaseCommit(false, purchasePlan.Results[i])); };
+            }
+
+            var (actions, what) = state.BuildTransaction(_storeId, plan, run, inserts);
+            try
+            {
+                if (actions.Count > 0)
+                {
+                    var response = await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token);
+                    state.Apply(what, response.Value);
+                }
+                complete();
+                batch.RemoveRange(0, plan.Accepted);
+                _refusalsInARow = 0;
+            }
+            catch (TableTransactionFailedException e)
+            {
+                var failed = e.FailedTransactionActionIndex is { } i && i < what.Count ? what[i] : null;
+                LogRefused(_owner._logger, _storeId, e.Status, failed?.ToString() ?? "unknown action");
+                if (++_refusalsInARow > MaxRefusalsInARow)
+                {
+                    _refusalsInARow = 0;
+                    throw new InvalidOperationException($"Store {_storeId}: storage refused {MaxRefusalsInARow} transactions in a row.", e);
+                }
+                await RecoverAsync(e.Status, failed, batch);
+            }
+        }
+
+        private TableEntity PurchaseRow(PendingPurchase p)
+        {
+            var key = p.Input.Part == PurchasePart.Sale ? StoreRows.PurchaseKey(p.Input.Purchase.PurchaseId) : StoreRows.CreditKey(p.Input.Purchase.PurchaseId);
+            var row = new TableEntity(_storeId, key);
+            foreach (var (name, value) in p.Record) row[name] = value;
+            return row;
+        }
+
+        /// <summary>Loads (or reloads) the partition's state, and the counter rows of every day the batch counts on.</summary>
+        private async Task<LaneState?> EnsureStateAsync(List<PendingWork> batch, DateTimeOffset now)
+        {
+            var state = State;
+            if (state is null || !_owner.IsFresh(state))
+            {
+                var rows = await _owner._stores.LoadScanStateAsync(_storeId, DateOnly.FromDateTime(now.UtcDateTime), _owner._stopping.Token);
+                if (rows is null) return null;
+                State = state = new LaneState(rows, now);
+            }
+            var days = batch.Select(p => p is PendingPurchase pp ? pp.Input.Purchase.PurchasedAt : now)
+                .Select(state.Policy.LocalDay).Distinct().Where(d => !state.Covers(d));
+            foreach (var day in days.ToList())
+            {
+                state.AddDay(day, await _owner._stores.GetCounterRowsAsync(_storeId, day, _owner._stopping.Token));
+            }
+            return state;
+        }
+
+        private async Task RecoverAsync(int status, LaneAction? failed, List<PendingWork> batch)
+        {
+            if (failed?.InsertOf is PendingPurchase repeated && status == StatusCodes.Status409Conflict)
+            {
+                // The purchase record (or credit marker) exists: this part was applied before.
+                batch.Remove(repeated);
+                repeated.Complete(new PurchaseCommit(true, null));
+                return;
+            }
+            if (failed?.MemberLeadId is { } leadId)
+            {
+                // The membership changed since it was read (another batch, instance or a retry of the same scan):
+                // read it again; a retried scan id then shows up in it and is answered as a replay.
+                var member = await _owner._tables.Stores.GetEntityIfExistsAsync<TableEntity>(
+                    _storeId, StoreRows.MemberKey(leadId), cancellationToken: _owner._stopping.Token);
+                foreach (var p in batch.Where(p => p.LeadId == leadId))
+                {
+                    p.Refresh(member.HasValue ? StoreRows.ToMember(member.Value!) : null, member.HasValue ? member.Value!.ETag : default);
+                }
+                return;
+            }
+            // A group or counter row moved under us (another instance or writer): read the partition again.
+            State = null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Batch for store {StoreId} failed; {Count} waiting items answered with an error")]
+    private static partial void LogBatchFailed(ILogger logger, Exception error, string storeId, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {StoreId}: storage refused a transaction ({Status}) at {Action}; recovering")]
+    private static partial void LogRefused(ILogger logger, string storeId, int status, string action);
+}

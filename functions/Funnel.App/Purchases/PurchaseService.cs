@@ -1,0 +1,153 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Funnel.App.Lanes;
+using Funnel.App.Storage;
+using Funnel.Core.Leads;
+using Funnel.Core.Purchases;
+
+namespace Funnel.App.Purchases;
+
+/// <summary>A purchase that can never be counted as sent (unknown store, wrong currency): it belongs in the poison queue.</summary>
+internal sealed class PurchaseRejectedException(string reason) : Exception(reason);
+
+internal enum PurchaseOutcome
+{
+    Counted,
+    Duplicate,
+}
+
+/// <summary>
+/// Counts a purchase exactly once and credits it to the store and clerk that earned it. Storage work:
+/// 1. a point read of the purchase record at the selling store: there and complete → a duplicate, done;
+/// 2. a point read of the lead's membership at the selling store; only if it does not earn the credit, the
+///    lead's index and its memberships elsewhere (the cross-store rule);
+/// 3. the selling store's lane writes the record, the sale and, for a same-store credit, the clerk's conversion
+///    and the lead's VIP seat, in one transaction: the record exists exactly when all of that is counted;
+/// 4. for a cross-store credit only: the recruiting store's lane writes a credit marker with the conversion,
+///    then the record is marked complete. A redelivery after a crash in between finishes the credit (the
+///    marker makes it happen once).
+/// </summary>
+internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, ILogger<PurchaseService> logger)
+{
+    private const string Complete = "complete";
+    private const string Crediting = "crediting";
+    private static readonly Meter Meter = new("Funnel.Purchases");
+    private static readonly Counter<long> PurchasesCounter = Meter.CreateCounter<long>("funnel.purchases", description: "Purchases processed.");
+
+    public async Task<PurchaseOutcome> ProcessAsync(Purchase purchase, CancellationToken cancellationToken)
+    {
+        var recordKey = StoreRows.PurchaseKey(purchase.PurchaseId);
+        var existing = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
+        if (existing.HasValue)
+        {
+            if (existing.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, existing.Value, cancellationToken);
+            Record("duplicate");
+            return PurchaseOutcome.Duplicate;
+        }
+
+        var selling = await lanes.GetSettingsAsync(purchase.StoreId, cancellationToken)
+            ?? throw new PurchaseRejectedException($"Store '{purchase.StoreId}' does not exist.");
+        if (purchase.Currency != selling.Currency)
+        {
+            throw new PurchaseRejectedException($"Currency {purchase.Currency} does not match store '{purchase.StoreId}''s currency {selling.Currency}.");
+        }
+
+        var leadId = hasher.LeadIdFor(purchase.ShopperId);
+        var (decision, credited) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);
+
+        var sale = new PurchaseInput(purchase, leadId, PurchasePart.Sale, decision,
+            decision.Kind == AttributionKind.SameStore ? credited?.Member : null);
+        var record = new Dictionary<string, object?>
+        {
+            ["LeadId"] = decision.Kind == AttributionKind.None ? null : leadId,
+            ["Amount"] = purchase.Amount.ToString(CultureInfo.InvariantCulture),
+            ["Currency"] = purchase.Currency,
+            ["PurchasedAt"] = purchase.PurchasedAt,
+            ["Channel"] = purchase.Channel,
+            ["Items"] = JsonSerializer.Serialize(purchase.Items, PurchaseMessage.Json),
+            ["Attribution"] = decision.Kind.ToString(),
+            ["CreditedStoreId"] = decision.StoreId,
+            ["CreditedClerkId"] = decision.ClerkId,
+            ["Status"] = decision.Kind == AttributionKind.CrossStore ? Crediting : Complete,
+        };
+        var committed = await lanes.CommitPurchaseAsync(purchase.StoreId, sale,
+            decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
+        if (committed.Repeated)
+        {
+            // The same purchase in flight twice: the other delivery counted it (and finishes any credit).
+            Record("duplicate");
+            return PurchaseOutcome.Duplicate;
+        }
+        if (decision.Kind == AttributionKind.CrossStore)
+        {
+            await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
+            await MarkCompleteAsync(purchase, cancellationToken);
+        }
+        Record(decision.Kind.ToString());
+        return PurchaseOutcome.Counted;
+    }
+
+    /// <summary>The attribution rule's inputs, read as cheaply as the common case allows (see <see cref="Attribution"/>).</summary>
+    private async Task<(AttributionDecision Decision, (Core.Scans.Member Member, ETag ETag)? Credited)> DecideAsync(
+        Purchase purchase, string leadId, TimeSpan sellingWindow, CancellationToken cancellationToken)
+    {
+        var here = await leads.ReadMemberAsync(purchase.StoreId, leadId, cancellationToken);
+        var candidates = new List<(Candidate Candidate, ETag ETag)>();
+        if (here is { } h)
+        {
+            var candidate = new Candidate(purchase.StoreId, h.Member, sellingWindow);
+            if (Attribution.Covers(candidate, purchase.PurchasedAt)) return (new AttributionDecision(AttributionKind.SameStore, purchase.StoreId, h.Member.ClerkId), h);
+            candidates.Add((candidate, h.ETag));
+        }
+        var index = await leads.GetIndexAsync(leadId, cancellationToken);
+        foreach (var storeId in index?.StoreIds.Where(s => s != purchase.StoreId) ?? [])
+        {
+            var member = await leads.ReadMemberAsync(storeId, leadId, cancellationToken);
+            var settings = await lanes.GetSettingsAsync(storeId, cancellationToken);
+            if (member is { } m && settings is not null) candidates.Add((new Candidate(storeId, m.Member, settings.AttributionWindow), m.ETag));
+        }
+        var decision = Attribution.Decide(purchase.StoreId, purchase.PurchasedAt, [.. candidates.Select(c => c.Candidate)]);
+        var credited = candidates.Find(c => c.Candidate.StoreId == decision.StoreId);
+        return (decision, decision.Kind == AttributionKind.None ? null : (credited.Candidate.Member, credited.ETag));
+    }
+
+    private async Task CreditAsync(Purchase purchase, string leadId, AttributionDecision decision,
+        (Core.Scans.Member Member, ETag ETag)? credited, CancellationToken cancellationToken)
+    {
+        var member = credited ?? await leads.ReadMemberAsync(decision.StoreId!, leadId, cancellationToken)
+            ?? throw new InvalidOperationException($"Purchase {purchase.PurchaseId}: lead {leadId} is no member of {decision.StoreId}.");
+        var marker = new Dictionary<string, object?>
+        {
+            ["SellingStoreId"] = purchase.StoreId,
+            ["LeadId"] = leadId,
+            ["ClerkId"] = decision.ClerkId,
+            ["Amount"] = purchase.Amount.ToString(CultureInfo.InvariantCulture),
+            ["PurchasedAt"] = purchase.PurchasedAt,
+        };
+        var credit = new PurchaseInput(purchase, leadId, PurchasePart.Credit, decision, member.Member);
+        await lanes.CommitPurchaseAsync(decision.StoreId!, credit, member.ETag, marker).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>A delivery found the record still crediting (a crash after the sale): apply the credit (once) and complete it.</summary>
+    private async Task FinishCreditAsync(Purchase purchase, TableEntity record, CancellationToken cancellationToken)
+    {
+        var decision = new AttributionDecision(AttributionKind.CrossStore, record.GetString("CreditedStoreId"), record.GetString("CreditedClerkId"));
+        var leadId = record.GetString("LeadId")!;
+        LogResumed(logger, purchase.PurchaseId, decision.StoreId);
+        await CreditAsync(purchase, leadId, decision, null, cancellationToken);
+        await MarkCompleteAsync(purchase, cancellationToken);
+    }
+
+    private async Task MarkCompleteAsync(Purchase purchase, CancellationToken cancellationToken) =>
+        await tables.Stores.UpdateEntityAsync(
+            new TableEntity(purchase.StoreId, StoreRows.PurchaseKey(purchase.PurchaseId)) { ["Status"] = Complete },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+
+    private static void Record(string outcome) => PurchasesCounter.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    private static void LogResumed(ILogger logger, string purchaseId, string? storeId) =>
+        logger.LogInformation("Purchase {PurchaseId}: finishing the cross-store credit to {StoreId} a crash left open", purchaseId, storeId);
+}

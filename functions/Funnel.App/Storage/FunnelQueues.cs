@@ -1,0 +1,38 @@
+using Azure.Core;
+using Azure.Storage.Queues;
+
+namespace Funnel.App.Storage;
+
+/// <summary>
+/// The app's Storage queues, base64-encoded as the Functions host's queue trigger expects. Every queue has a
+/// "-poison" twin where messages that cannot be processed are kept (never dropped).
+/// </summary>
+internal sealed class FunnelQueues
+{
+    public const string PurchasesName = "purchases";
+    public const string PoisonSuffix = "-poison";
+
+    public FunnelQueues(StorageConnection connection, StorageRequestCounter counter)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        options.Retry.MaxRetries = 3;
+        Service = connection.ConnectionString is { } cs
+            ? new QueueServiceClient(cs, options)
+            : new QueueServiceClient(connection.QueueUri!, connection.Credential, options);
+        Prefix = connection.QueuePrefix;
+        Purchases = Service.GetQueueClient(Prefix + PurchasesName);
+        PurchasesPoison = PoisonOf(Purchases);
+    }
+
+    public QueueServiceClient Service { get; }
+    public string Prefix { get; }
+    public QueueClient Purchases { get; }
+    public QueueClient PurchasesPoison { get; }
+
+    /// <summary>Every queue the app uses, with its poison twin.</summary>
+    public IEnumerable<QueueClient> All => [Purchases, PurchasesPoison];
+
+    public QueueClient PoisonOf(QueueClient queue) => Service.GetQueueClient(queue.Name + PoisonSuffix);
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Funnel.Core.Purchases;
+
+/// <summary>
+/// The purchase message as it arrives (HTTP body, Storage queue, Service Bus), checked field by field.
+/// Every problem is reported, in words a POS integrator can act on; nothing is guessed.
+/// </summary>
+public sealed class PurchaseMessage
+{
+    public string? PurchaseId { get; set; }
+    public string? StoreId { get; set; }
+    public string? ShopperId { get; set; }
+    public decimal? Amount { get; set; }
+    public string? Currency { get; set; }
+    public List<ItemMessage>? Items { get; set; }
+    public DateTimeOffset? PurchasedAt { get; set; }
+    public string? Channel { get; set; }
+
+    public sealed class ItemMessage
+    {
+        public string? Sku { get; set; }
+        public int? Qty { get; set; }
+        public decimal? Price { get; set; }
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Parses and validates; on failure <paramref name="errors"/> says everything that is wrong.</summary>
+    public static bool TryRead(string json, out Purchase? purchase, out IReadOnlyList<string> errors)
+    {
+        PurchaseMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize<PurchaseMessage>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            purchase = null;
+            errors = [$"The message is not valid purchase JSON: {e.Message}"];
+            return false;
+        }
+        if (message is null)
+        {
+            purchase = null;
+            errors = ["The message is empty (JSON null)."];
+            return false;
+        }
+        return message.TryValidate(out purchase, out errors);
+    }
+
+    public bool TryValidate(out Purchase? purchase, out IReadOnlyList<string> errors)
+    {
+        var e = new List<string>();
+        if (!Ids.IsValid(PurchaseId)) e.Add("purchaseId: " + Ids.Describe("purchaseId"));
+        if (!Ids.IsValid(StoreId)) e.Add("storeId: " + Ids.Describe("storeId"));
+        if (string.IsNullOrWhiteSpace(ShopperId) || ShopperId.Length > Leads.LeadIdHasher.MaxShopperIdLength)
+        {
+            e.Add($"shopperId: required, at most {Leads.LeadIdHasher.MaxShopperIdLength} characters.");
+        }
+        if (Amount is null) e.Add("amount: required.");
+        else if (Amount < 0) e.Add($"amount: must not be negative (got {Amount.Value.ToString(CultureInfo.InvariantCulture)}); send refunds as their own events.");
+        else if (Amount > 100_000_000) e.Add("amount: larger than any single sale this system accepts (100,000,000).");
+        if (Currency is null || Currency.Length != 3 || !Currency.All(char.IsAsciiLetterUpper)) e.Add("currency: an ISO 4217 code in capitals, e.g. CNY.");
+        if (PurchasedAt is null) e.Add("purchasedAt: required, ISO 8601 with an offset, e.g. 2026-11-23T10:00:00Z.");
+        if (Items is null || Items.Count == 0) e.Add("items: at least one item.");
+        else
+        {
+            for (var i = 0; i < Items.Count; i++)
+            {
+                var item = Items[i];
+                if (string.IsNullOrWhiteSpace(item.Sku) || item.Sku.Length > 64) e.Add($"items[{i}].sku: required, at most 64 characters.");
+                if (item.Qty is null or < 1) e.Add($"items[{i}].qty: a whole number of at least 1.");
+                if (item.Price is null or < 0) e.Add($"items[{i}].price: required, not negative.");
+            }
+        }
+        if (Channel is not null && !Ids.IsValid(Channel)) e.Add("channel: " + Ids.Describe("channel"));
+
+        errors = e;
+        if (e.Count > 0)
+        {
+            purchase = null;
+            return false;
+        }
+        purchase = new Purchase(PurchaseId!, StoreId!, ShopperId!.Trim(), Amount!.Value, Currency!,
+            [.. Items!.Select(i => new PurchaseItem(i.Sku!, i.Qty!.Value, i.Price!.Value))], PurchasedAt!.Value, Channel);
+        return true;
+    }
+}
