@@ -88,6 +88,14 @@ internal sealed class PendingPurchase : PendingWork
 
     public Task<PurchaseCommit> Completion => _done.Task;
     public override string? LeadId => Input.Credits ? Input.LeadId : null;
+
+    /// <summary>Two deliveries of the same purchase part are one: they write one row (one transaction may not hold the same row twice).</summary>
+    public (PurchasePart Part, string PurchaseId) Key => (Input.Part, Input.Purchase.PurchaseId);
+
+    private List<PendingPurchase>? _samePurchase;
+
+    /// <summary>Another delivery of the same part in flight at the same time: it is a repeat of this one.</summary>
+    public void Attach(PendingPurchase same) => (_samePurchase ??= []).Add(same);
     public override Member? KnownMember => Input.Member;
 
     public override void Refresh(Member? member, ETag etag)
@@ -96,7 +104,15 @@ internal sealed class PendingPurchase : PendingWork
         MemberETag = etag;
     }
 
-    public void Complete(PurchaseCommit outcome) => _done.TrySetResult(outcome);
+    public void Complete(PurchaseCommit outcome)
+    {
+        _done.TrySetResult(outcome);
+        _samePurchase?.ForEach(p => p.Complete(new PurchaseCommit(true, null)));
+    }
 
-    public override void Fail(Exception error) => _done.TrySetException(error);
+    public override void Fail(Exception error)
+    {
+        _done.TrySetException(error);
+        _samePurchase?.ForEach(p => p.Fail(error));
+    }
 }

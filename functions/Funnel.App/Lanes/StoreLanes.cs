@@ -133,14 +133,24 @@ internal sealed partial class StoreLanes(
             while (reader.TryRead(out var left)) left.Fail(stopped);
         }
 
-        /// <summary>Requests for the same scan id in flight together are one scan: they share one outcome.</summary>
+        /// <summary>
+        /// The same scan id, or the same purchase part, in flight twice is one piece of work: the later request
+        /// shares the earlier one's outcome (a transaction may not write the same row twice).
+        /// </summary>
         private static void Join(List<PendingWork> batch, PendingWork next)
         {
-            var same = next is PendingScan { Input.ScanKey: { } key }
-                ? batch.OfType<PendingScan>().FirstOrDefault(p => p.Input.ScanKey == key)
-                : null;
-            if (same is null) batch.Add(next);
-            else same.Attach((PendingScan)next);
+            switch (next)
+            {
+                case PendingScan { Input.ScanKey: { } key } scan when batch.OfType<PendingScan>().FirstOrDefault(p => p.Input.ScanKey == key) is { } first:
+                    first.Attach(scan);
+                    break;
+                case PendingPurchase purchase when batch.OfType<PendingPurchase>().FirstOrDefault(p => p.Key == purchase.Key) is { } first:
+                    first.Attach(purchase);
+                    break;
+                default:
+                    batch.Add(next);
+                    break;
+            }
         }
 
         /// <summary>

@@ -111,8 +111,8 @@ internal sealed partial class LocalTriggerRunner(
             }
             else
             {
-                // Back off: visible again after 1, 2, 4, ... seconds.
-                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount - 1)));
+                // Back off: visible again after base, 2 × base, 4 × base, ... (at most a minute).
+                var delay = TimeSpan.FromMilliseconds(Math.Min(60_000, settings.RetryBackoffBaseMs * Math.Pow(2, message.DequeueCount - 1)));
                 await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay);
             }
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Funnel.App.Triggers;
 
@@ -44,8 +45,11 @@ internal sealed record TriggerEnvelope(Dictionary<string, JsonElement>? Data, Di
     }
 }
 
-/// <summary>The answer the host expects: { "Outputs": {}, "Logs": [...], "ReturnValue": null }.</summary>
-internal sealed record TriggerResponse(Dictionary<string, object?> Outputs, List<string> Logs, object? ReturnValue)
+/// <summary>The answer the host expects, in its own casing: { "Outputs": {}, "Logs": [...], "ReturnValue": null }.</summary>
+internal sealed record TriggerResponse(
+    [property: JsonPropertyName("Outputs")] Dictionary<string, object?> Outputs,
+    [property: JsonPropertyName("Logs")] List<string> Logs,
+    [property: JsonPropertyName("ReturnValue"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? ReturnValue)
 {
     public static TriggerResponse WithLog(string log) => new([], [log], null);
 }

@@ -30,5 +30,9 @@ internal sealed class TriggerOptions
     [Range(10, 60000)]
     public int MaxPollingIntervalMs { get; set; } = 1000;
 
+    /// <summary>After a failed try a message is visible again after base × 2^(tries-1), at most 60 s.</summary>
+    [Range(1, 60000)]
+    public int RetryBackoffBaseMs { get; set; } = 1000;
+
     public bool IsEnabled => LocalRunner ?? string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"));
 }

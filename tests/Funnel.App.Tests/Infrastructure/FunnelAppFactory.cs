@@ -30,6 +30,8 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
         {
             ["AzureWebJobsStorage"] = connectionString,
             ["Storage:TablePrefix"] = TablePrefix,
+            ["Storage:QueuePrefix"] = TablePrefix + "-",
+            ["Triggers:LocalRunner"] = "false",
             ["Auth:SigningKey"] = SigningKey,
             ["Funnel:LeadHashKey"] = LeadHashKey,
             ["Funnel:CodeSigningKey"] = CodeSigningKey,
@@ -52,7 +54,12 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+            // The local runner calls the trigger endpoints through the in-memory test server, not a socket.
+            services.Replace(ServiceDescriptor.Singleton<Funnel.App.Triggers.ITriggerTransport>(new TestServerTransport(this)));
+        });
     }
 
     public HttpClient Anonymous() => CreateClient();
@@ -70,4 +77,15 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     /// <summary>A table of this app, for asserting what storage really holds.</summary>
     public TableClient Table(string name) => new(ConnectionString, TablePrefix + name);
+
+    /// <summary>A queue of this app (base64, as the app and the Functions host use them).</summary>
+    public Azure.Storage.Queues.QueueClient Queue(string name) =>
+        new(ConnectionString, TablePrefix + "-" + name, new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+
+    private sealed class TestServerTransport(FunnelAppFactory factory) : Funnel.App.Triggers.ITriggerTransport
+    {
+        private HttpClient? _client;
+
+        public HttpClient Client => _client ??= factory.Server.CreateClient();
+    }
 }

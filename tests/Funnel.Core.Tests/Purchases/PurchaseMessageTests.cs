@@ -1,0 +1,38 @@
+using Funnel.Core.Purchases;
+
+namespace Funnel.Core.Tests.Purchases;
+
+public sealed class PurchaseMessageTests
+{
+    private const string Valid = """
+        {"purchaseId":"p-1","storeId":"s1","shopperId":"wx-1","amount":19.90,"currency":"CNY",
+         "items":[{"sku":"A1","qty":2,"price":9.95}],"purchasedAt":"2026-11-23T10:00:00Z","channel":"pos"}
+        """;
+
+    [Fact]
+    public void TryRead_ValidMessage_ReturnsThePurchase()
+    {
+        Assert.True(PurchaseMessage.TryRead(Valid, out var purchase, out var errors), string.Join(" ", errors));
+        Assert.Equal("p-1", purchase!.PurchaseId);
+        Assert.Equal(19.90m, purchase.Amount);
+        Assert.Equal(new PurchaseItem("A1", 2, 9.95m), Assert.Single(purchase.Items));
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), purchase.PurchasedAt);
+    }
+
+    [Theory]
+    [InlineData("not json", "not valid purchase JSON")]
+    [InlineData("null", "empty")]
+    [InlineData("""{"storeId":"s1"}""", "purchaseId")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":-1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "negative")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"yuan","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "ISO 4217")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[],"purchasedAt":"2026-11-23T10:00:00Z"}""", "items")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":0,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "qty")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}]}""", "purchasedAt")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":"ten","currency":"CNY"}""", "not valid purchase JSON")]
+    public void TryRead_BadMessage_SaysWhatIsWrong(string json, string expected)
+    {
+        Assert.False(PurchaseMessage.TryRead(json, out var purchase, out var errors));
+        Assert.Null(purchase);
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+}
