@@ -25,9 +25,9 @@ internal static class ScanBenchmark
         Console.Error.WriteLine($"  cpu s: azurite {CpuMeter.Seconds(azurite.ProcessId) - azuriteCpu:F1}, load generator {CpuMeter.Seconds(Environment.ProcessId) - benchCpu:F1} over {rawBefore.Elapsed.TotalSeconds:F0} s");
         Console.Error.WriteLine($"raw Azurite upserts/s (before): {rawBefore.PerSecond:F0}");
 
-        await using var app = await AppProcess.StartAsync(azurite.ConnectionString, azurite.ProcessId);
+        await using var app = await BenchApp.StartAsync(azurite);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * 2 }) { BaseAddress = new Uri(app.BaseUrl) };
-        var token = await DevTokenAsync(app);
+        var token = await BenchApp.DevTokenAsync("hq");
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
         var codes = new List<string>();
@@ -82,7 +82,7 @@ internal static class ScanBenchmark
 
     private sealed record Phase(string Name, Load.Result Load, double TxPerScan);
 
-    private static async Task<Phase> PhaseAsync(AppProcess app, HttpClient http, string name, BenchOptions options, Func<int, long, Task<bool>> scan)
+    private static async Task<Phase> PhaseAsync(BenchApp app, HttpClient http, string name, BenchOptions options, Func<int, long, Task<bool>> scan)
     {
         var cpu = (Azurite: CpuMeter.Seconds(app.AzuritePid), App: CpuMeter.Seconds(app.ProcessId), Bench: CpuMeter.Seconds(Environment.ProcessId));
         var before = await StorageRequestsAsync(http);
@@ -136,18 +136,5 @@ internal static class ScanBenchmark
             });
             return true;
         });
-    }
-
-    /// <summary>An hq token from the app's own token command, signed with the key the app was started with.</summary>
-    private static async Task<string> DevTokenAsync(AppProcess app)
-    {
-        var dll = Path.Combine(RepoRoot.Find(), "functions", "Funnel.App", "bin", "Release", "net10.0", "Funnel.App.dll");
-        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll, "token", "--role", "hq" }, RedirectStandardOutput = true, UseShellExecute = false };
-        info.Environment["Auth__SigningKey"] = AppProcess.SigningKey;
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        _ = app;
-        return output.Trim().Split('\n')[^1].Trim();
     }
 }

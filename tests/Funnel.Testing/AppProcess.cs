@@ -2,19 +2,19 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Funnel.Testing;
 
-namespace Funnel.Bench;
+namespace Funnel.Testing;
 
-/// <summary>The real app (its Release build) as a separate process, so its memory is its own.</summary>
-internal sealed class AppProcess : IAsyncDisposable
+/// <summary>
+/// The real app as a separate process (its own memory, and a process a test can kill without warning), on a
+/// free loopback port, configured through environment variables as the Functions host would configure it.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
 {
-    public const string SigningKey = "bench-signing-key-0123456789-abcdefghijklmnop";
     private readonly Process _process;
 
-    private AppProcess(Process process, string baseUrl, int azuritePid)
+    private AppProcess(Process process, string baseUrl)
     {
-        AzuritePid = azuritePid;
         _process = process;
         BaseUrl = baseUrl;
     }
@@ -22,13 +22,11 @@ internal sealed class AppProcess : IAsyncDisposable
     public string BaseUrl { get; }
     public int ProcessId => _process.Id;
 
-    /// <summary>The storage emulator the app talks to (for CPU accounting).</summary>
-    public int AzuritePid { get; }
-
-    public static async Task<AppProcess> StartAsync(string storageConnectionString, int azuritePid)
+    /// <param name="dll">The app's Funnel.App.dll (a test's output folder has one; benchmarks use the Release build).</param>
+    /// <param name="settings">Settings as environment variables ("A__B" for "A:B").</param>
+    public static async Task<AppProcess> StartAsync(string dll, IReadOnlyDictionary<string, string> settings, Action<string>? log = null)
     {
-        var dll = Path.Combine(RepoRoot.Find(), "functions", "Funnel.App", "bin", "Release", "net10.0", "Funnel.App.dll");
-        if (!File.Exists(dll)) throw new InvalidOperationException($"Build the app first (./bench.sh does): {dll} is missing.");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build the app first.");
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
@@ -39,21 +37,18 @@ internal sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["AzureWebJobsStorage"] = storageConnectionString;
-        info.Environment["Auth__SigningKey"] = SigningKey;
-        info.Environment["Funnel__LeadHashKey"] = "bench-lead-hash-key-0123456789-abcdefghijkl";
-        info.Environment["Funnel__CodeSigningKey"] = "bench-code-signing-key-0123456789-abcdefghi";
-        info.Environment["RateLimiting__PublicPermitsPerWindow"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the app.");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [app] {e.Data}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [app] {e.Data}"); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.Invoke(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.Invoke(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var app = new AppProcess(process, $"http://127.0.0.1:{port}", azuritePid);
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}");
         using var http = new HttpClient();
-        for (var i = 0; i < 120; i++)
+        for (var i = 0; i < 240; i++)
         {
+            if (process.HasExited) throw new InvalidOperationException($"The app exited with code {process.ExitCode} while starting.");
             try
             {
                 if ((await http.GetAsync(new Uri(app.BaseUrl + "/healthz"))).IsSuccessStatusCode) return app;
@@ -65,7 +60,15 @@ internal sealed class AppProcess : IAsyncDisposable
             await Task.Delay(250);
         }
         await app.DisposeAsync();
-        throw new InvalidOperationException("The app did not become healthy in 30 s.");
+        throw new InvalidOperationException("The app did not become healthy in 60 s.");
+    }
+
+    /// <summary>Ends the process at once, as a crash or an evicted instance would: no graceful stop.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>Peak resident memory of the app process so far (VmHWM), in MB.</summary>
@@ -90,11 +93,7 @@ internal sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await KillAsync();
         _process.Dispose();
     }
 }

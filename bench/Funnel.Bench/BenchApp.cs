@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using Funnel.Testing;
+
+namespace Funnel.Bench;
+
+/// <summary>The Release build of the app as its own process, with the settings the benchmarks use.</summary>
+internal sealed class BenchApp : IAsyncDisposable
+{
+    public const string SigningKey = "bench-signing-key-0123456789-abcdefghijklmnop";
+    private readonly AppProcess _process;
+
+    private BenchApp(AppProcess process, int azuritePid)
+    {
+        _process = process;
+        AzuritePid = azuritePid;
+    }
+
+    public static string Dll => Path.Combine(RepoRoot.Find(), "functions", "Funnel.App", "bin", "Release", "net10.0", "Funnel.App.dll");
+
+    public string BaseUrl => _process.BaseUrl;
+    public int ProcessId => _process.ProcessId;
+
+    /// <summary>The storage emulator the app talks to (for CPU accounting).</summary>
+    public int AzuritePid { get; }
+
+    public static async Task<BenchApp> StartAsync(AzuriteServer azurite, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Auth__SigningKey"] = SigningKey,
+            ["Funnel__LeadHashKey"] = "bench-lead-hash-key-0123456789-abcdefghijkl",
+            ["Funnel__CodeSigningKey"] = "bench-code-signing-key-0123456789-abcdefghi",
+            ["RateLimiting__PublicPermitsPerWindow"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
+            ["Triggers__LocalRunner"] = "false",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>()) settings[k] = v;
+        return new BenchApp(await AppProcess.StartAsync(Dll, settings, line => Console.Error.WriteLine($"  [app] {line}")), azurite.ProcessId);
+    }
+
+    public double PeakMemoryMb() => _process.PeakMemoryMb();
+
+    /// <summary>A token from the app's own token command, signed with the key the app runs with.</summary>
+    public static async Task<string> DevTokenAsync(string role, string? store = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { Dll, "token", "--role", role }, RedirectStandardOutput = true, UseShellExecute = false };
+        if (store is not null)
+        {
+            info.ArgumentList.Add("--store");
+            info.ArgumentList.Add(store);
+        }
+        info.Environment["Auth__SigningKey"] = SigningKey;
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output.Trim().Split('\n')[^1].Trim();
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+}
