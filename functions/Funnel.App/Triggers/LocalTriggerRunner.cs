@@ -21,6 +21,7 @@ internal sealed partial class LocalTriggerRunner(
     StorageInitializer storage,
     ITriggerTransport transport,
     IOptions<TriggerOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<LocalTriggerRunner> logger) : BackgroundService
 {
     private static readonly JsonSerializerOptions HostJson = new() { PropertyNamingPolicy = null };
@@ -29,6 +30,12 @@ internal sealed partial class LocalTriggerRunner(
     {
         var settings = options.Value;
         if (!settings.IsEnabled) return;
+        // Like the host, invoke only once the app listens, and only once storage is there.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
         while (!storage.IsReady && !stoppingToken.IsCancellationRequested) await Task.Delay(250, stoppingToken);
         LogStarted(logger, queues.Purchases.Name, settings.BatchSize, settings.Concurrency);
         await PollAsync(queues.Purchases, TriggersApi.PurchasesQueueFunction, settings, stoppingToken);
