@@ -53,12 +53,8 @@ public static class PurchasePlanner
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(inputs);
 
-        var groupList = groups.ToList();
-        var changedGroups = new Dictionary<string, Group>(StringComparer.Ordinal);
-        var counters = new Dictionary<CounterKey, FunnelCounts>();
-        var members = new Dictionary<string, MemberWrite>(StringComparer.Ordinal);
+        var writes = new StoreWriteSet(groups);
         var results = new List<PurchaseResult>(inputs.Count);
-        var actions = 0;
 
         foreach (var input in inputs)
         {
@@ -71,29 +67,19 @@ public static class PurchasePlanner
             }
 
             Member? member = null;
-            Group? seat = null;
-            var seatIsNew = false;
+            (Group? Seat, bool IsNew) seat = (null, false);
             var first = false;
             if (input.Credits && input.LeadId is not null)
             {
-                var previous = members.TryGetValue(input.LeadId, out var pending) ? pending.Member : input.Member;
-                if (previous is null) throw new ArgumentException($"Purchase {purchase.PurchaseId}: a credited part needs the lead's membership.", nameof(inputs));
+                var previous = writes.PendingMember(input.LeadId)?.Member ?? input.Member
+                    ?? throw new ArgumentException($"Purchase {purchase.PurchaseId}: a credited part needs the lead's membership.", nameof(inputs));
                 first = previous.Purchases == 0;
                 member = previous with
                 {
                     Purchases = previous.Purchases + 1,
                     LastPurchaseAt = previous.LastPurchaseAt is { } last && last > purchase.PurchasedAt ? last : purchase.PurchasedAt,
                 };
-                var seatId = member.GroupIdOfTier(GroupTier.Vip);
-                if (seatId is null)
-                {
-                    seat = SeatAssigner.Assign(groupList, GroupTier.Vip, policy.GroupCapacity, policy.MaxGroupsPerTier);
-                    seatIsNew = seat is not null;
-                }
-                else
-                {
-                    seat = groupList.Find(g => g.GroupId == seatId);
-                }
+                seat = writes.SeatFor(member, GroupTier.Vip, policy);
                 deltas.Add((new CounterKey(day, input.Decision.ClerkId), new FunnelCounts(0, 0, 0,
                     Purchases: 1,
                     Revenue: purchase.Amount,
@@ -101,33 +87,13 @@ public static class PurchasePlanner
                     CrossStorePurchases: input.Part == PurchasePart.Credit ? 1 : 0)));
             }
 
-            var extra = 1
-                        + (member is not null && !members.ContainsKey(member.LeadId) ? 1 : 0)
-                        + (seatIsNew && !changedGroups.ContainsKey(seat!.GroupId) ? 1 : 0)
-                        + deltas.Select(d => d.Key).Distinct().Count(k => !counters.ContainsKey(k));
-            if (actions + extra > maxActions) break;
-            actions += extra;
-
-            if (seatIsNew)
-            {
-                member = member! with { GroupIds = [.. member.GroupIds, seat!.GroupId] };
-                var index = groupList.FindIndex(g => g.GroupId == seat.GroupId);
-                if (index >= 0) groupList[index] = seat;
-                else groupList.Add(seat);
-                changedGroups[seat.GroupId] = seat;
-            }
-            if (member is not null)
-            {
-                var kind = members.TryGetValue(member.LeadId, out var earlier) ? earlier.Kind : MemberWriteKind.Update;
-                members[member.LeadId] = new MemberWrite(member, kind);
-            }
-            foreach (var (key, delta) in deltas)
-            {
-                counters[key] = counters.TryGetValue(key, out var c) ? c + delta : delta;
-            }
-            results.Add(new PurchaseResult(first, seat));
+            // Its own row: the purchase record (sale part) or the credit marker (credit part).
+            var actions = writes.ActionsFor(1, member?.LeadId, seat.IsNew ? seat.Seat : null, deltas.Select(d => d.Key));
+            if (!writes.Fits(actions, maxActions)) break;
+            writes.Apply(actions, member, MemberWriteKind.Update, seat.IsNew ? seat.Seat : null, deltas);
+            results.Add(new PurchaseResult(first, seat.Seat));
         }
 
-        return new PurchasePlan(results, results.Count, [.. changedGroups.Values], counters, [.. members.Values], actions);
+        return new PurchasePlan(results, results.Count, writes.ChangedGroups, writes.Counters, writes.MemberWrites, writes.Actions);
     }
 }

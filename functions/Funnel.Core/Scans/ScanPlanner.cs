@@ -29,78 +29,39 @@ public static class ScanPlanner
         ArgumentNullException.ThrowIfNull(inputs);
 
         var day = policy.LocalDay(now);
-        var groupList = groups.ToList();
-        var changedGroups = new Dictionary<string, Group>(StringComparer.Ordinal);
-        var counters = new Dictionary<CounterKey, FunnelCounts>();
-        var members = new Dictionary<string, MemberWrite>(StringComparer.Ordinal);
+        var writes = new StoreWriteSet(groups);
         var results = new List<ScanResult>(inputs.Count);
-        var actions = 0;
 
         foreach (var input in inputs)
         {
-            var previous = members.TryGetValue(input.LeadId, out var pending) ? pending.Member : input.KnownMember;
+            var previous = writes.PendingMember(input.LeadId)?.Member ?? input.KnownMember;
             if (previous is not null && input.ScanId is not null && previous.RecentScanIds.Contains(input.ScanId))
             {
-                results.Add(Replay(previous, input.ScanId, groupList));
+                results.Add(Replay(previous, input.ScanId, writes.Groups));
                 continue;
             }
 
             var isNewAtStore = previous is null;
             var member = (isNewAtStore ? NewMember(input, now) : Rescan(previous!, input, now)).WithScanId(input.ScanId);
-
-            Group? seat;
-            var seatIsNew = false;
-            var currentSeatId = member.GroupIdOfTier(GroupTier.Mass);
-            if (currentSeatId is not null)
-            {
-                seat = groupList.Find(g => g.GroupId == currentSeatId);
-            }
-            else
-            {
-                seat = SeatAssigner.Assign(groupList, GroupTier.Mass, policy.GroupCapacity, policy.MaxGroupsPerTier);
-                seatIsNew = seat is not null;
-            }
-
+            var (seat, seatIsNew) = writes.SeatFor(member, GroupTier.Mass, policy);
             var counterKey = new CounterKey(day, input.Code.ClerkId);
-            var extra = (members.ContainsKey(input.LeadId) ? 0 : 1)
-                        + (seatIsNew && !changedGroups.ContainsKey(seat!.GroupId) ? 1 : 0)
-                        + (counters.ContainsKey(counterKey) ? 0 : 1);
-            if (actions + extra > maxActions) break;
-            actions += extra;
-
-            if (seatIsNew)
-            {
-                member = member with { GroupIds = [.. member.GroupIds, seat!.GroupId] };
-                var index = groupList.FindIndex(g => g.GroupId == seat.GroupId);
-                if (index >= 0) groupList[index] = seat;
-                else groupList.Add(seat);
-                changedGroups[seat.GroupId] = seat;
-            }
+            var actions = writes.ActionsFor(0, input.LeadId, seatIsNew ? seat : null, [counterKey]);
+            if (!writes.Fits(actions, maxActions)) break;
 
             var delta = new FunnelCounts(1, isNewAtStore ? 1 : 0, seatIsNew ? 1 : 0);
-            counters[counterKey] = counters.TryGetValue(counterKey, out var c) ? c + delta : delta;
-
-            var kind = pending?.Kind ?? (isNewAtStore ? MemberWriteKind.Insert : MemberWriteKind.Update);
-            members[input.LeadId] = new MemberWrite(member, kind);
+            member = writes.Apply(actions, member, isNewAtStore ? MemberWriteKind.Insert : MemberWriteKind.Update, seatIsNew ? seat : null, [(counterKey, delta)])!;
             results.Add(new ScanResult(input.LeadId, member.ClerkId, input.IsNewLead, isNewAtStore, seat, Replayed: false));
         }
 
-        return new ScanPlan(
-            results,
-            results.Count,
-            groupList,
-            [.. changedGroups.Values],
-            counters,
-            [.. members.Values],
-            actions);
+        return new ScanPlan(results, results.Count, writes.Groups, writes.ChangedGroups, writes.Counters, writes.MemberWrites, writes.Actions);
     }
 
     /// <summary>A retried scan answers as the first one did: new to the store (and brand) only if it was the member's first scan.</summary>
-    private static ScanResult Replay(Member member, string scanId, List<Group> groups)
+    private static ScanResult Replay(Member member, string scanId, IReadOnlyList<Group> groups)
     {
         var first = member.FirstScanId == scanId;
         var seatId = member.GroupIdOfTier(GroupTier.Mass);
-        return new ScanResult(member.LeadId, member.ClerkId, first && member.NewToBrand, first, groups.Find(g => g.GroupId == seatId), Replayed: true);
+        return new ScanResult(member.LeadId, member.ClerkId, first && member.NewToBrand, first, groups.FirstOrDefault(g => g.GroupId == seatId), Replayed: true);
     }
 
     private static Member NewMember(ScanInput input, DateTimeOffset now) => new(
