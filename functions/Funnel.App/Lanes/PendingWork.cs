@@ -90,7 +90,7 @@ internal sealed class PendingPurchase : PendingWork
     public override string? LeadId => Input.Credits ? Input.LeadId : null;
 
     /// <summary>Two deliveries of the same purchase part are one: they write one row (one transaction may not hold the same row twice).</summary>
-    public (PurchasePart Part, string PurchaseId) Key => (Input.Part, Input.Purchase.PurchaseId);
+    public (PurchasePart Part, string SellingStoreId, string PurchaseId) Key => (Input.Part, Input.Purchase.StoreId, Input.Purchase.PurchaseId);
 
     private List<PendingPurchase>? _samePurchase;
 

@@ -30,6 +30,7 @@ internal sealed partial class StoreLanes(
     private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _stopped;
 
     public Task<ScanResult> CommitScanAsync(string storeId, ScanInput input, ETag memberETag)
     {
@@ -56,17 +57,22 @@ internal sealed partial class StoreLanes(
     /// <summary>Drops a lane's cache, e.g. after the store's settings changed.</summary>
     public void Invalidate(string storeId)
     {
-        if (_lanes.TryGetValue(storeId, out var lane)) lane.State = null;
+        if (_lanes.TryGetValue(storeId, out var lane)) lane.Invalidate();
     }
 
+    /// <summary>
+    /// Stops taking work, lets every lane finish what it holds, then cancels what is still waiting on storage.
+    /// (The token source is left to the collector: lane loops may still observe it.)
+    /// </summary>
     public void Dispose()
     {
-        _stopping.Cancel();
+        _stopped = true;
         foreach (var lane in _lanes.Values) lane.Stop();
-        _stopping.Dispose();
+        _stopping.CancelAfter(TimeSpan.FromSeconds(5));
     }
 
-    private StoreLane LaneFor(string storeId) => _lanes.GetOrAdd(storeId, id => new StoreLane(this, id));
+    private StoreLane LaneFor(string storeId) =>
+        _stopped ? throw new OperationCanceledException("The app is shutting down.") : _lanes.GetOrAdd(storeId, id => new StoreLane(this, id));
 
     private bool IsFresh(LaneState state) =>
         _time.GetUtcNow() - state.LoadedAt < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
@@ -96,6 +102,14 @@ internal sealed partial class StoreLanes(
         }
 
         public volatile LaneState? State;
+        private int _invalidations;
+
+        /// <summary>Drops the cache; a load that was under way when this happened is not kept.</summary>
+        public void Invalidate()
+        {
+            Interlocked.Increment(ref _invalidations);
+            State = null;
+        }
 
         public void Enqueue(PendingWork work)
         {
@@ -213,13 +227,13 @@ internal sealed partial class StoreLanes(
                     _refusalsInARow = 0;
                     throw new InvalidOperationException($"Store {_storeId}: storage refused {MaxRefusalsInARow} transactions in a row.", e);
                 }
-                await RecoverAsync(e.Status, failed, batch);
+                await RecoverAsync(e.Status, failed, batch, e.Message);
             }
         }
 
         private TableEntity PurchaseRow(PendingPurchase p)
         {
-            var key = p.Input.Part == PurchasePart.Sale ? StoreRows.PurchaseKey(p.Input.Purchase.PurchaseId) : StoreRows.CreditKey(p.Input.Purchase.PurchaseId);
+            var key = p.Input.Part == PurchasePart.Sale ? StoreRows.PurchaseKey(p.Input.Purchase.PurchaseId) : StoreRows.CreditKey(p.Input.Purchase.StoreId, p.Input.Purchase.PurchaseId);
             var row = new TableEntity(_storeId, key);
             foreach (var (name, value) in p.Record) row[name] = value;
             return row;
@@ -229,11 +243,16 @@ internal sealed partial class StoreLanes(
         private async Task<LaneState?> EnsureStateAsync(List<PendingWork> batch, DateTimeOffset now)
         {
             var state = State;
-            if (state is null || !_owner.IsFresh(state))
+            // A member seated in a group this cache has never seen (another instance opened it) is a cache miss.
+            var unknownGroup = state is not null && batch.OfType<PendingScan>()
+                .SelectMany(p => p.Input.KnownMember?.GroupIds ?? []).Any(g => state.Groups.All(x => x.GroupId != g));
+            if (state is null || !_owner.IsFresh(state) || unknownGroup)
             {
+                var invalidations = Volatile.Read(ref _invalidations);
                 var rows = await _owner._stores.LoadScanStateAsync(_storeId, DateOnly.FromDateTime(now.UtcDateTime), _owner._stopping.Token);
                 if (rows is null) return null;
-                State = state = new LaneState(rows, now);
+                state = new LaneState(rows, now);
+                if (Volatile.Read(ref _invalidations) == invalidations) State = state;
             }
             var days = batch.Select(p => p is PendingPurchase pp ? pp.Input.Purchase.PurchasedAt : now)
                 .Select(state.Policy.LocalDay).Distinct().Where(d => !state.Covers(d));
@@ -244,13 +263,20 @@ internal sealed partial class StoreLanes(
             return state;
         }
 
-        private async Task RecoverAsync(int status, LaneAction? failed, List<PendingWork> batch)
+        private async Task RecoverAsync(int status, LaneAction? failed, List<PendingWork> batch, string reason)
         {
             if (failed?.InsertOf is PendingPurchase repeated && status == StatusCodes.Status409Conflict)
             {
                 // The purchase record (or credit marker) exists: this part was applied before.
                 batch.Remove(repeated);
                 repeated.Complete(new PurchaseCommit(true, null));
+                return;
+            }
+            if (failed?.InsertOf is PendingPurchase refused && status is >= 400 and < 500 and not StatusCodes.Status412PreconditionFailed)
+            {
+                // Storage will never take this row (e.g. a value out of its range): fail the item, not its neighbours.
+                batch.Remove(refused);
+                refused.Fail(new Purchases.PurchaseRejectedException($"Storage refused the purchase record ({status}): {reason}"));
                 return;
             }
             if (failed?.MemberLeadId is { } leadId)

@@ -77,7 +77,11 @@ internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads,
             decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
         if (committed.Repeated)
         {
-            // The same purchase in flight twice: the other delivery counted it (and finishes any credit).
+            // The same purchase in flight twice: the other delivery wrote the record. It may still fail before its
+            // cross-store credit, and this delivery's answer acknowledges the message, so finish the credit here too
+            // (the credit marker makes it happen once).
+            var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
+            if (written.HasValue && written.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, written.Value, cancellationToken);
             Record("duplicate");
             return PurchaseOutcome.Duplicate;
         }

@@ -17,6 +17,7 @@ internal sealed class FunnelQueues
         ArgumentNullException.ThrowIfNull(connection);
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        options.MessageDecodingFailed += MoveUndecodableToPoisonAsync;
         options.Retry.MaxRetries = 3;
         Service = connection.ConnectionString is { } cs
             ? new QueueServiceClient(cs, options)
@@ -35,4 +36,15 @@ internal sealed class FunnelQueues
     public IEnumerable<QueueClient> All => [Purchases, PurchasesPoison];
 
     public QueueClient PoisonOf(QueueClient queue) => Service.GetQueueClient(queue.Name + PoisonSuffix);
+
+    /// <summary>
+    /// A message that is not base64 (sent by hand or by a foreign client) cannot be read by the queue trigger: it
+    /// goes to the poison queue as it is, instead of failing every receive of the messages behind it.
+    /// </summary>
+    private async Task MoveUndecodableToPoisonAsync(QueueMessageDecodingFailedEventArgs args)
+    {
+        if (args.ReceivedMessage is not { } message) return;
+        await PoisonOf(args.Queue).SendMessageAsync(message.Body, cancellationToken: args.CancellationToken);
+        await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+    }
 }

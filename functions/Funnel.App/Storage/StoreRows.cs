@@ -11,7 +11,7 @@ namespace Funnel.App.Storage;
 /// The rows of a store's partition (PartitionKey = storeId) and their row keys. Keys sort so that each kind
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
 /// "group|{tier}|{seq:0000}", "member|{leadId}", "purchase|{purchaseId}" (a sale rung up here),
-/// "credit|{purchaseId}" (a cross-store credit received here).
+/// "credit|{sellingStoreId}|{purchaseId}" (a cross-store credit received here; purchase ids are unique per selling store).
 /// </summary>
 internal static class StoreRows
 {
@@ -27,7 +27,7 @@ internal static class StoreRows
     public static string GroupKey(Group g) => $"{GroupPrefix}{g.Tier.Name()}|{g.Sequence:D4}";
     public static string MemberKey(string leadId) => MemberPrefix + leadId;
     public static string PurchaseKey(string purchaseId) => PurchasePrefix + purchaseId;
-    public static string CreditKey(string purchaseId) => CreditPrefix + purchaseId;
+    public static string CreditKey(string sellingStoreId, string purchaseId) => $"{CreditPrefix}{sellingStoreId}|{purchaseId}";
     public static string DayPrefix(DateOnly day) => $"{CountPrefix}{day:yyyy-MM-dd}|";
     public static string CounterKeyOf(CounterKey key) => DayPrefix(key.Day) + (key.ClerkId is null ? "store" : "clerk|" + key.ClerkId);
 

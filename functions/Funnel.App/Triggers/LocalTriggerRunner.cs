@@ -58,10 +58,12 @@ internal sealed partial class LocalTriggerRunner(
             {
                 break;
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever went wrong with this poll, the runner keeps running (the host's does too).
                 LogPollFailed(logger, e, queue.Name);
                 messages = [];
+                await Delay(maxIdle, stoppingToken);
             }
             if (messages.Length == 0)
             {
@@ -94,6 +96,18 @@ internal sealed partial class LocalTriggerRunner(
     private async Task HandleAsync(QueueClient queue, string function, QueueMessage message, TriggerOptions settings)
     {
         bool ok;
+        var visibility = TimeSpan.FromSeconds(settings.VisibilityTimeoutSeconds);
+        var receipt = message.PopReceipt;
+        using var renewal = new CancellationTokenSource();
+        // While the invocation runs, keep the message hidden (the host renews too), so no second copy runs beside it.
+        var renewing = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await Task.Delay(visibility / 2, renewal.Token);
+                receipt = (await queue.UpdateMessageAsync(message.MessageId, receipt, visibilityTimeout: visibility, cancellationToken: renewal.Token)).Value.PopReceipt;
+            }
+        }, CancellationToken.None);
         try
         {
             using var response = await transport.Client.PostAsJsonAsync("/" + function, Envelope(message), HostJson);
@@ -104,23 +118,35 @@ internal sealed partial class LocalTriggerRunner(
             LogInvokeFailed(logger, e, function, message.MessageId);
             ok = false;
         }
+        finally
+        {
+            await renewal.CancelAsync();
+            try
+            {
+                await renewing;
+            }
+            catch (Exception e) when (e is OperationCanceledException or Azure.RequestFailedException)
+            {
+                // renewal stopped (or the message had already reappeared; settling below then fails harmlessly)
+            }
+        }
         try
         {
             if (ok)
             {
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                await queue.DeleteMessageAsync(message.MessageId, receipt);
             }
             else if (message.DequeueCount >= settings.MaxDequeueCount)
             {
                 await queues.PoisonOf(queue).SendMessageAsync(message.Body);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                await queue.DeleteMessageAsync(message.MessageId, receipt);
                 LogPoisoned(logger, message.MessageId, queue.Name, message.DequeueCount);
             }
             else
             {
                 // Back off: visible again after base, 2 × base, 4 × base, ... (at most a minute).
                 var delay = TimeSpan.FromMilliseconds(Math.Min(60_000, settings.RetryBackoffBaseMs * Math.Pow(2, message.DequeueCount - 1)));
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay);
+                await queue.UpdateMessageAsync(message.MessageId, receipt, visibilityTimeout: delay);
             }
         }
         catch (Azure.RequestFailedException e)

@@ -26,6 +26,10 @@ public sealed class PurchaseMessage
         public decimal? Price { get; set; }
     }
 
+    public const int MaxItems = 200;
+    private static readonly DateTimeOffset EarliestPurchase = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset LatestPurchase = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -68,7 +72,9 @@ public sealed class PurchaseMessage
         else if (Amount > 100_000_000) e.Add("amount: larger than any single sale this system accepts (100,000,000).");
         if (Currency is null || Currency.Length != 3 || !Currency.All(char.IsAsciiLetterUpper)) e.Add("currency: an ISO 4217 code in capitals, e.g. CNY.");
         if (PurchasedAt is null) e.Add("purchasedAt: required, ISO 8601 with an offset, e.g. 2026-11-23T10:00:00Z.");
+        else if (PurchasedAt < EarliestPurchase || PurchasedAt > LatestPurchase) e.Add($"purchasedAt: {PurchasedAt:O} is not a plausible sale time (2000 to 2100).");
         if (Items is null || Items.Count == 0) e.Add("items: at least one item.");
+        else if (Items.Count > MaxItems) e.Add($"items: at most {MaxItems} lines a purchase (got {Items.Count}).");
         else
         {
             for (var i = 0; i < Items.Count; i++)

@@ -105,6 +105,23 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SamePurchaseIdAtTwoSellingStores_AreTwoPurchasesAndTwoCredits()
+    {
+        var (app, hq) = await StoreWithClerk(azurite);
+        await using var owned = app;
+        await hq.CreateStore("s3");
+        await (await app.Anonymous().Scan(await hq.CreateCode("s1", "c1"), "shopper-1")).Json(HttpStatusCode.OK);
+
+        // Receipt numbers are per till: "1001" at s2 and "1001" at s3 are two sales, both the recruiting store's conversions.
+        await (await app.InvokeQueue(PurchaseFixtures.Message("1001", "s2", "shopper-1", 10m))).Ok();
+        await (await app.InvokeQueue(PurchaseFixtures.Message("1001", "s3", "shopper-1", 20m))).Ok();
+
+        var s1 = await hq.Funnel("s1");
+        Assert.Equal(2, s1.GetProperty("crossStorePurchases").GetInt64());
+        Assert.Equal(30m, s1.GetProperty("revenue").GetDecimal());
+    }
+
+    [Fact]
     public async Task AttributionWindow_EdgeIsInclusive_AndCountsOnThePurchaseDay()
     {
         var (app, hq) = await StoreWithClerk(azurite);
@@ -173,6 +190,26 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         }
         Assert.Equal(1, sales);
         Assert.Equal(0, (await app.Queue("purchases").GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task LocalRunner_MessageThatIsNotBase64_GoesToPoisonAndTheNextOneIsCounted()
+    {
+        var (app, hq) = await StoreWithClerk(azurite, new Dictionary<string, string?> { ["Triggers:LocalRunner"] = "true", ["Triggers:MaxPollingIntervalMs"] = "50" });
+        await using var owned = app;
+        var raw = new Azure.Storage.Queues.QueueClient(app.ConnectionString, app.TablePrefix + "-purchases"); // no base64: a foreign client
+        await raw.SendMessageAsync("plain text, not base64 !");
+        await app.Queue("purchases").SendMessageAsync(BinaryData.FromString(PurchaseFixtures.Message("p1", "s1", "walk-in")));
+
+        var sales = 0L;
+        for (var i = 0; i < 100 && sales == 0; i++)
+        {
+            await Task.Delay(100);
+            sales = (await hq.Funnel("s1")).GetProperty("storeSales").GetInt64();
+        }
+
+        Assert.Equal(1, sales);
+        Assert.Single(await app.Queue("purchases-poison").PeekMessagesAsync(10).ContinueWith(t => t.Result.Value));
     }
 
     [Fact]

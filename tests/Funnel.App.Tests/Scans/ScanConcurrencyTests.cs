@@ -99,6 +99,24 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Scan_SeatedInAGroupAnotherInstanceOpened_IsNotToldGroupsAreFull()
+    {
+        await using var a = new FunnelAppFactory(azurite.Server.ConnectionString);
+        await using var b = new FunnelAppFactory(azurite.Server.ConnectionString, a.TablePrefix);
+        await a.Hq().CreateStore("s1", capacity: 1, maxGroups: 5);
+        await a.Hq().CreateClerk("s1", "c1");
+        var code = await a.Hq().CreateCode("s1");
+        await (await a.Anonymous().Scan(code, "p1")).Json(HttpStatusCode.OK); // a's lane caches mass-1 only
+        // b opens mass-2 through a clerk's code: it writes another counter row, so nothing a caches goes stale.
+        var seated = await (await b.Anonymous().Scan(await a.Hq().CreateCode("s1", "c1"), "p2")).Json(HttpStatusCode.OK);
+
+        var again = await (await a.Anonymous().Scan(code, "p2")).Json(HttpStatusCode.OK);
+
+        Assert.Equal("mass-2", seated.GetProperty("group").GetProperty("groupId").GetString());
+        Assert.Equal("mass-2", again.GetProperty("group").GetProperty("groupId").GetString());
+    }
+
+    [Fact]
     public async Task Scan_RetriedWithTheSameScanId_IsCountedOnceAndAnsweredTheSame()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);

@@ -29,10 +29,21 @@ public sealed class PurchaseMessageTests
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":0,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "qty")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}]}""", "purchasedAt")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":"ten","currency":"CNY"}""", "not valid purchase JSON")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"0001-01-01T00:00:00Z"}""", "plausible")]
     public void TryRead_BadMessage_SaysWhatIsWrong(string json, string expected)
     {
         Assert.False(PurchaseMessage.TryRead(json, out var purchase, out var errors));
         Assert.Null(purchase);
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryRead_TooManyItems_IsRefused()
+    {
+        var items = string.Join(",", Enumerable.Repeat("""{"sku":"a","qty":1,"price":1}""", PurchaseMessage.MaxItems + 1));
+        var json = $$"""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{{items}}],"purchasedAt":"2026-11-23T10:00:00Z"}""";
+
+        Assert.False(PurchaseMessage.TryRead(json, out _, out var errors));
+        Assert.Contains(errors, e => e.StartsWith("items: at most", StringComparison.Ordinal));
     }
 }
