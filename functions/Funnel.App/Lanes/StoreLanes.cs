@@ -93,6 +93,7 @@ internal sealed partial class StoreLanes(
         private readonly string _storeId;
         private readonly Channel<PendingWork> _queue = Channel.CreateUnbounded<PendingWork>(new UnboundedChannelOptions { SingleReader = true });
         private int _refusalsInARow;
+        private int _invalidations;
 
         public StoreLane(StoreLanes owner, string storeId)
         {
@@ -102,7 +103,6 @@ internal sealed partial class StoreLanes(
         }
 
         public volatile LaneState? State;
-        private int _invalidations;
 
         /// <summary>Drops the cache; a load that was under way when this happened is not kept.</summary>
         public void Invalidate()
