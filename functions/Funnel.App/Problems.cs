@@ -18,8 +18,4 @@ internal static class Problems
 
     public static ProblemHttpResult Unavailable(string detail) =>
         Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable", detail);
-
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] },
-            detail: message, type: TypeBase + "validation", title: "The request is not valid");
 }
