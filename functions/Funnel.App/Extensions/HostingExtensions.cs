@@ -22,6 +22,7 @@ internal static class HostingExtensions
     {
         LocalSettings.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
         ConfigureUrls(builder);
+        builder.AddFunnelObservability();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);

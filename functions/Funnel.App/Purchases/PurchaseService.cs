@@ -34,7 +34,8 @@ internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads,
 {
     private const string Complete = "complete";
     private const string Crediting = "crediting";
-    private static readonly Meter Meter = new("Funnel.Purchases");
+    public const string MeterName = "Funnel.Purchases";
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> PurchasesCounter = Meter.CreateCounter<long>("funnel.purchases", description: "Purchases processed.");
 
     public async Task<PurchaseOutcome> ProcessAsync(Purchase purchase, CancellationToken cancellationToken)

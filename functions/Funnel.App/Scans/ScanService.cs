@@ -19,7 +19,8 @@ namespace Funnel.App.Scans;
 /// </summary>
 internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, TimeProvider time)
 {
-    private static readonly Meter Meter = new("Funnel.Scans");
+    public const string MeterName = "Funnel.Scans";
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> ScansCounter = Meter.CreateCounter<long>("funnel.scans", description: "Scans committed.");
     private static readonly Histogram<double> ScanLatency = Meter.CreateHistogram<double>("funnel.scan.duration", "ms", "Time to commit a scan.");
 

@@ -10,7 +10,8 @@ namespace Funnel.App.Storage;
 /// </summary>
 internal sealed class StorageRequestCounter : HttpPipelinePolicy
 {
-    public static readonly Meter Meter = new("Funnel.Storage");
+    public const string MeterName = "Funnel.Storage";
+    public static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> RequestsInstrument = Meter.CreateCounter<long>("funnel.storage.requests", description: "Requests sent to Azure Storage.");
     private long _requests;
 
