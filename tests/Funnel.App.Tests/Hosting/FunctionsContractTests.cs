@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Funnel.App.Storage;
+using Funnel.App.Tests.Infrastructure;
+using Funnel.Testing;
+
+namespace Funnel.App.Tests.Hosting;
+
+/// <summary>
+/// The custom-handler contract, checked against the files the Functions host reads: host.json, every function
+/// folder's function.json, and the app's routes and queues. Drift between them fails here, not in Azure.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class FunctionsContractTests(AzuriteFixture azurite)
+{
+    private static readonly string AppFolder = Path.Combine(RepoRoot.Find(), "functions", "Funnel.App");
+
+    private static IEnumerable<(string Name, JsonElement Bindings)> Functions() =>
+        Directory.GetDirectories(AppFolder)
+            .Where(d => File.Exists(Path.Combine(d, "function.json")))
+            .Select(d => (Path.GetFileName(d), JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "function.json"))).RootElement.GetProperty("bindings").Clone()));
+
+    [Fact]
+    public void HostJson_RunsTheAppAsACustomHandlerWithTheV4Bundle()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppFolder, "host.json"))).RootElement;
+
+        Assert.Equal("2.0", host.GetProperty("version").GetString());
+        Assert.Equal("[4.*, 5.0.0)", host.GetProperty("extensionBundle").GetProperty("version").GetString());
+        var handler = host.GetProperty("customHandler");
+        Assert.True(handler.GetProperty("enableForwardingHttpRequest").GetBoolean());
+        Assert.Equal(["Funnel.App.dll"], handler.GetProperty("description").GetProperty("arguments").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        Assert.Equal(5, host.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task EveryFunction_IsServedByTheApp_AndItsQueueIsTheAppsQueue()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var client = app.Anonymous();
+        var functions = Functions().ToList();
+        // A request each public route must answer (200, or 401 for the authenticated API).
+        var samples = new Dictionary<string, string>
+        {
+            ["api/{*path}"] = "/api/stores/x/groups",
+            ["healthz"] = "/healthz",
+            ["openapi/{*path}"] = "/openapi/v1.json",
+        };
+        Assert.NotEmpty(functions);
+
+        foreach (var (name, bindings) in functions)
+        {
+            var trigger = bindings.EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "in");
+            switch (trigger.GetProperty("type").GetString())
+            {
+                case "httpTrigger":
+                    // Forwarding needs HTTP in + HTTP out only; the route must reach something the app serves.
+                    Assert.Equal(["httpTrigger", "http"], bindings.EnumerateArray().Select(b => b.GetProperty("type").GetString()));
+                    var route = trigger.GetProperty("route").GetString()!;
+                    Assert.True(samples.TryGetValue(route, out var path), $"{name}: route '{route}' has no sample request in this test; add one.");
+                    var served = await client.GetAsync(path);
+                    Assert.True(served.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"{name}: GET {path} answered {(int)served.StatusCode}");
+                    break;
+                case "queueTrigger":
+                    Assert.Equal(FunnelQueues.PurchasesName, trigger.GetProperty("queueName").GetString());
+                    await AssertTriggerEndpoint(client, name);
+                    break;
+                case "serviceBusTrigger":
+                    Assert.Equal("purchases", trigger.GetProperty("topicName").GetString());
+                    Assert.Equal("funnel", trigger.GetProperty("subscriptionName").GetString());
+                    await AssertTriggerEndpoint(client, name);
+                    break;
+                default:
+                    Assert.Fail($"{name}: a trigger type this contract test does not know; add it here.");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An invocation without data is a permanent failure (poisoned, 200), never a 404 or 405: the route exists.</summary>
+    private static async Task AssertTriggerEndpoint(HttpClient client, string function)
+    {
+        var response = await client.PostAsync("/" + function, new StringContent("""{"Data":{},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenCommand_PrintsAJwtOnItsLastLineThatTheAppAccepts()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Funnel.App.dll"), "token", "--role", "clerk", "--store", "s1", "--clerk", "c1" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["Auth__SigningKey"] = FunnelAppFactory.SigningKey;
+        info.Environment["FUNNEL_LOCAL_SETTINGS"] = "/nonexistent";
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(0, process.ExitCode);
+        var token = output.Trim().Split('\n')[^1].Trim();
+        Assert.Equal(3, token.Split('.').Length);
+        var client = app.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        await app.Hq().CreateStore("s1");
+        await (await client.GetAsync("/api/stores/s1/groups")).Json(HttpStatusCode.OK);
+        await (await client.GetAsync("/api/stores/s2/groups")).Problem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task TokenCommand_WithoutTheStoreForAScopedRole_FailsWithUsage()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Funnel.App.dll"), "token", "--role", "store" },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        info.Environment["Auth__SigningKey"] = FunnelAppFactory.SigningKey;
+        using var process = Process.Start(info)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--store", error, StringComparison.Ordinal);
+    }
+}
