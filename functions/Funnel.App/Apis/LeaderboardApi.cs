@@ -39,7 +39,7 @@ internal static class LeaderboardApi
         var list = await stores.ListAsync(region, cancellationToken);
         var rows = new (string StoreId, string Name, string Region, IReadOnlyList<(CounterKey Key, FunnelCounts Counts)> Rows)[list.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), new ParallelOptions { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken },
-            async (i, ct) => rows[i] = (list[i].StoreId, list[i].Name, list[i].Region, await stores.GetCountersAsync(list[i].StoreId, fromDay, toDay, ct)));
+            async (i, ct) => rows[i] = (list[i].StoreId, list[i].Name, list[i].Region, (await stores.GetCountersAsync(list[i].StoreId, fromDay, toDay, ct)).Select(r => (r.Key, r.Counts)).ToList()));
 
         var storeRanks = rows
             .Select(s => (s, Total: s.Rows.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))

@@ -103,7 +103,7 @@ internal static class StoresApi
         if (v.IsValid && toDay.DayNumber - fromDay.DayNumber >= MaxFunnelDays) v.Add("from", $"A funnel spans at most {MaxFunnelDays} days.");
         if (!v.IsValid) return v.Problem();
 
-        var rows = await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken);
+        var rows = (await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken)).Select(r => (r.Key, r.Counts)).ToList();
         return TypedResults.Ok(FunnelResponse.Create(settings, fromDay, toDay, rows));
     }
 

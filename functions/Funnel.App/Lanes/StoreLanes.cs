@@ -20,12 +20,14 @@ namespace Funnel.App.Lanes;
 internal sealed partial class StoreLanes(
     FunnelTables tables,
     StoreRepository stores,
+    LeadRepository leads,
     TimeProvider time,
     IOptions<FunnelOptions> options,
     ILogger<StoreLanes> logger) : IDisposable
 {
     private readonly FunnelTables _tables = tables;
     private readonly StoreRepository _stores = stores;
+    private readonly LeadRepository _leads = leads;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
@@ -258,7 +260,7 @@ internal sealed partial class StoreLanes(
                 .Select(state.Policy.LocalDay).Distinct().Where(d => !state.Covers(d));
             foreach (var day in days.ToList())
             {
-                state.AddDay(day, await _owner._stores.GetCounterRowsAsync(_storeId, day, _owner._stopping.Token));
+                state.AddDay(day, await _owner._stores.GetCountersAsync(_storeId, day, day, _owner._stopping.Token));
             }
             return state;
         }
@@ -283,11 +285,10 @@ internal sealed partial class StoreLanes(
             {
                 // The membership changed since it was read (another batch, instance or a retry of the same scan):
                 // read it again; a retried scan id then shows up in it and is answered as a replay.
-                var member = await _owner._tables.Stores.GetEntityIfExistsAsync<TableEntity>(
-                    _storeId, StoreRows.MemberKey(leadId), cancellationToken: _owner._stopping.Token);
+                var member = await _owner._leads.ReadMemberAsync(_storeId, leadId, _owner._stopping.Token);
                 foreach (var p in batch.Where(p => p.LeadId == leadId))
                 {
-                    p.Refresh(member.HasValue ? StoreRows.ToMember(member.Value!) : null, member.HasValue ? member.Value!.ETag : default);
+                    p.Refresh(member?.Member, member?.ETag ?? default);
                 }
                 return;
             }

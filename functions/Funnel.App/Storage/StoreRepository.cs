@@ -61,26 +61,17 @@ internal sealed class StoreRepository(FunnelTables tables)
         return groups;
     }
 
-    /// <summary>Every counter row of the store between two local days, inclusive: (1 + clerks) rows a day, whatever the traffic.</summary>
-    public async Task<IReadOnlyList<(CounterKey Key, FunnelCounts Counts)>> GetCountersAsync(
+    /// <summary>
+    /// Every counter row of the store between two local days, inclusive, with the ETags a writer needs:
+    /// (1 + active clerks) rows a day, whatever the traffic.
+    /// </summary>
+    public async Task<IReadOnlyList<(CounterKey Key, FunnelCounts Counts, ETag ETag)>> GetCountersAsync(
         string storeId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {storeId} and RowKey ge {StoreRows.DayPrefix(from)} and RowKey lt {StoreRows.DayPrefix(to.AddDays(1))}");
-        var rows = new List<(CounterKey, FunnelCounts)>();
-        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            rows.Add(StoreRows.ToCounter(e));
-        }
-        return rows;
-    }
-
-    /// <summary>One local day's counter rows with their ETags (for a lane that has not loaded that day).</summary>
-    public async Task<IReadOnlyList<(CounterKey Key, FunnelCounts Counts, ETag ETag)>> GetCounterRowsAsync(
-        string storeId, DateOnly day, CancellationToken cancellationToken)
-    {
         var rows = new List<(CounterKey, FunnelCounts, ETag)>();
-        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(StoreRows.PrefixFilter(storeId, StoreRows.DayPrefix(day)), cancellationToken: cancellationToken))
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             var (key, counts) = StoreRows.ToCounter(e);
             rows.Add((key, counts, e.ETag));
