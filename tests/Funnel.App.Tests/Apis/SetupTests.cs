@@ -124,8 +124,7 @@ public sealed class SetupTests(AzuriteFixture azurite)
     [Fact]
     public async Task Health_StorageUnreachable_Is503()
     {
-        var closedPort = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
-        await using var app = new FunnelAppFactory(closedPort);
+        await using var app = new FunnelAppFactory(FunnelAppFactory.UnreachableStorage);
 
         await (await app.Anonymous().GetAsync("/healthz")).Problem(HttpStatusCode.ServiceUnavailable);
     }

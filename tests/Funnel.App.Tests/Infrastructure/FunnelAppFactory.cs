@@ -20,6 +20,11 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     public const string LeadHashKey = "test-lead-hash-key-0123456789-abcdefghijklm";
     public const string CodeSigningKey = "test-code-signing-key-0123456789-abcdefghij";
 
+    /// <summary>Storage that never answers (port 9 on loopback): for the paths that must report an outage, not crash.</summary>
+    public const string UnreachableStorage =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+
     private readonly Dictionary<string, string?> _settings;
 
     public FunnelAppFactory(string connectionString, string? tablePrefix = null, IDictionary<string, string?>? settings = null)

@@ -59,7 +59,7 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
 
         await using (var first = await AppProcess.StartAsync(dll, settings))
         {
-            await WaitUntil(async () => await SalesCounted(hq) >= 1500, TimeSpan.FromMinutes(3));
+            Assert.True(await Eventually.Holds(async () => await SalesCounted(hq) >= 1500, TimeSpan.FromMinutes(3)), "1,500 sales were not counted within 3 minutes.");
             await first.KillAsync();
         }
         var countedAtTheCrash = await SalesCounted(hq);
@@ -67,7 +67,7 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
 
         await using (var second = await AppProcess.StartAsync(dll, settings))
         {
-            await WaitUntil(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(5));
+            Assert.True(await Eventually.Holds(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(5)), "The queue was not drained within 5 minutes.");
         }
 
         Assert.Empty(await setup.PoisonMessages());
@@ -100,15 +100,5 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
         long total = 0;
         for (var s = 0; s < Stores; s++) total += (await hq.Funnel($"s{s}")).GetProperty("storeSales").GetInt64();
         return total;
-    }
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Not reached within {timeout}.");
-            await Task.Delay(200);
-        }
     }
 }

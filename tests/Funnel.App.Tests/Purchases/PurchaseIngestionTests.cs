@@ -161,8 +161,7 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
     [Fact]
     public async Task StorageDown_AnswersNon2xxSoTheHostRetries()
     {
-        var closedPort = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
-        await using var app = new FunnelAppFactory(closedPort);
+        await using var app = new FunnelAppFactory(FunnelAppFactory.UnreachableStorage);
 
         var response = await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "x"));
 
@@ -182,12 +181,8 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         await (await pos.PostAsJsonAsync("/api/purchases", new { purchaseId = "p2", storeId = "s1", amount = -1 })).Problem(HttpStatusCode.BadRequest);
         await (await hq.PostAsync("/api/purchases", new StringContent(PurchaseFixtures.Message("p3", "s1", "x"), System.Text.Encoding.UTF8, "application/json"))).Problem(HttpStatusCode.Forbidden);
 
-        var sales = 0L;
-        for (var i = 0; i < 100 && sales == 0; i++)
-        {
-            await Task.Delay(100);
-            sales = (await hq.Funnel("s1")).GetProperty("storeSales").GetInt64();
-        }
+        await Eventually.Holds(async () => await StoreSales(hq) != 0, TimeSpan.FromSeconds(10));
+        var sales = await StoreSales(hq);
         Assert.Equal(1, sales);
         Assert.Equal(0, (await app.Queue("purchases").GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
@@ -201,12 +196,8 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         await raw.SendMessageAsync("plain text, not base64 !");
         await app.Queue("purchases").SendMessageAsync(BinaryData.FromString(PurchaseFixtures.Message("p1", "s1", "walk-in")));
 
-        var sales = 0L;
-        for (var i = 0; i < 100 && sales == 0; i++)
-        {
-            await Task.Delay(100);
-            sales = (await hq.Funnel("s1")).GetProperty("storeSales").GetInt64();
-        }
+        await Eventually.Holds(async () => await StoreSales(hq) != 0, TimeSpan.FromSeconds(10));
+        var sales = await StoreSales(hq);
 
         Assert.Equal(1, sales);
         Assert.Single(await app.Queue("purchases-poison").PeekMessagesAsync(10).ContinueWith(t => t.Result.Value));
@@ -227,17 +218,15 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         await (await client.GetAsync("/healthz")).Json(HttpStatusCode.OK);
         await app.Queue("purchases").SendMessageAsync(BinaryData.FromString("""{"purchaseId":"p1"}"""));
 
-        List<string> poisoned = [];
-        for (var i = 0; i < 150 && poisoned.Count == 0; i++)
-        {
-            await Task.Delay(100);
-            poisoned = await app.PoisonMessages();
-        }
+        await Eventually.Holds(async () => (await app.PoisonMessages()).Count != 0, TimeSpan.FromSeconds(15));
+        var poisoned = await app.PoisonMessages();
 
         Assert.Equal(["""{"purchaseId":"p1"}"""], poisoned);
         Assert.Equal(5, failing.Calls);
         Assert.Equal(0, (await app.Queue("purchases").GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
+
+    private static async Task<long> StoreSales(HttpClient hq) => (await hq.Funnel("s1")).GetProperty("storeSales").GetInt64();
 
     /// <summary>A trigger transport whose every invocation fails (the seam between the runner and the app).</summary>
     private sealed class FailingTransport : Funnel.App.Triggers.ITriggerTransport
