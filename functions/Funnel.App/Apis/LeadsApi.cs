@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Funnel.App.Auth;
 using Funnel.App.Storage;
 using Funnel.Core.Groups;
+using Funnel.Core.Journeys;
 using Funnel.Core.Leads;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +22,7 @@ internal static class LeadsApi
     /// view, and a lead that is not theirs is not found (its existence elsewhere is not revealed).
     /// </summary>
     internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetLead(
-        string leadId, ClaimsPrincipal user, LeadRepository leads, CancellationToken cancellationToken)
+        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
@@ -32,31 +33,55 @@ internal static class LeadsApi
             visible = visible.Where(s => s == own).ToList();
         }
         var rows = await Task.WhenAll(visible.Select(s => leads.ReadMemberAsync(s, leadId, cancellationToken)));
-        var memberships = visible.Zip(rows).Where(x => x.Second is not null).Select(x => (StoreId: x.First, Member: x.Second!.Value.Member)).ToList();
+        var journeyRows = await Task.WhenAll(visible.Select(s => journeys.ReadAsync(s, leadId, cancellationToken)));
+        var memberships = visible.Zip(rows, journeyRows).Where(x => x.Second is not null)
+            .Select(x => (StoreId: x.First, Member: x.Second!.Value.Member, Journey: x.Third?.State)).ToList();
         if (index is null || memberships.Count == 0) return Problems.NotFound($"No lead '{leadId}' is known{(user.IsInRole(Roles.Hq) ? "" : " at your store")}.");
 
         var home = memberships.Find(m => m.StoreId == index.FirstStoreId);
         if (home.Member is null) home = memberships[0];
+        var journey = home.Journey;
         return TypedResults.Ok(new LeadResponse(
             leadId,
             home.StoreId,
             home.Member.ClerkId,
-            "awareness",
+            (journey?.Stage ?? JourneyStage.Awareness).Name(),
             [.. memberships.SelectMany(m => m.Member.Tags).Distinct(StringComparer.Ordinal)],
             0,
-            [.. memberships.SelectMany(m => m.Member.GroupIds.Select(g => new LeadGroup(m.StoreId, g, TierOf(g))))],
+            [.. memberships.SelectMany(m => m.Member.GroupIds.Append(m.Journey?.CohortGroupId).OfType<string>().Select(g => new LeadGroup(m.StoreId, g, TierOf(g))))],
             index.CreatedAt,
-            [.. memberships.Select(m => new LeadStore(m.StoreId, m.Member.ClerkId, m.Member.LastClerkId, m.Member.FirstScanAt, m.Member.LastScanAt, m.Member.Tags))]));
+            journey?.NextTimerAt,
+            journey is null ? [] : [.. journey.Tasks.Select(t => new LeadTask(t.TaskId, t.Kind, t.DueAt, t.Ref, JourneyWrite.OwnerOf(t, journey)))],
+            journey is null ? [] : [.. journey.History.Select(h => new LeadHistory(h.At, h.What, h.Stage.Name()))],
+            [.. memberships.Select(m => new LeadStore(m.StoreId, m.Member.ClerkId, m.Member.LastClerkId, m.Member.FirstScanAt, m.Member.LastScanAt, m.Member.Tags,
+                m.Journey is null ? null : new LeadJourney(m.Journey.Stage.Name(), m.Journey.Version, m.Journey.StartedAt, m.Journey.StageSince, m.Journey.TrialSlot,
+                    m.Journey.NextTimerAt, [.. m.Journey.Timers.OrderBy(t => t.DueAt).Select(t => new LeadTimer(TimerName(t.Kind), t.DueAt, t.Ref))])))]));
     }
+
+    private static string TimerName(TimerKind kind) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
 
     private static string TierOf(string groupId) => Group.TryParseId(groupId, out var tier, out _) ? tier.Name() : "unknown";
 
+    /// <summary>
+    /// stage, nextTimerAt, tasks and history: the journey at the lead's home store (the first store it was seen at,
+    /// or the only one the caller may see); each store's own journey is under stores[].journey.
+    /// </summary>
     internal sealed record LeadResponse(
         string LeadId, string StoreId, string? ClerkId, string Stage, List<string> Tags, int Points,
-        List<LeadGroup> Groups, DateTimeOffset? CreatedAt, List<LeadStore> Stores);
+        List<LeadGroup> Groups, DateTimeOffset? CreatedAt, DateTimeOffset? NextTimerAt, List<LeadTask> Tasks, List<LeadHistory> History,
+        List<LeadStore> Stores);
+
+    internal sealed record LeadTask(string TaskId, string Kind, DateTimeOffset DueAt, string? Ref, string? ClerkId);
+
+    internal sealed record LeadHistory(DateTimeOffset At, string What, string Stage);
+
+    internal sealed record LeadJourney(
+        string Stage, int Version, DateTimeOffset StartedAt, DateTimeOffset StageSince, DateTimeOffset? TrialSlot, DateTimeOffset? NextTimerAt, List<LeadTimer> Timers);
+
+    internal sealed record LeadTimer(string Kind, DateTimeOffset DueAt, string? Ref);
 
     internal sealed record LeadGroup(string StoreId, string GroupId, string Tier);
 
     internal sealed record LeadStore(
-        string StoreId, string? ClerkId, string? LastClerkId, DateTimeOffset FirstScanAt, DateTimeOffset LastScanAt, IReadOnlyList<string> Tags);
+        string StoreId, string? ClerkId, string? LastClerkId, DateTimeOffset FirstScanAt, DateTimeOffset LastScanAt, IReadOnlyList<string> Tags, LeadJourney? Journey);
 }

@@ -3,6 +3,7 @@ using Funnel.App.Scans;
 using Funnel.Core;
 using Funnel.Core.Codes;
 using Funnel.Core.Groups;
+using Funnel.Core.Journeys;
 using Funnel.Core.Leads;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -35,7 +36,7 @@ internal static class ScansApi
         if (!v.IsValid) return v.Problem();
         if (!signer.TryVerify(body.Code, out var code, out var error)) return Problems.BadRequest(error);
 
-        var r = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
+        var (r, stage) = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
         if (r.Seat is null)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "groups-full", "Every group is full",
@@ -44,7 +45,7 @@ internal static class ScansApi
         }
         return TypedResults.Ok(new ScanResponse(
             r.LeadId, code!.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, r.Replayed,
-            new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), null), "awareness"));
+            new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), null), (stage ?? JourneyStage.Awareness).Name()));
     }
 
     internal sealed record ScanRequest(string? Code, string? ShopperId, string? ScanId);

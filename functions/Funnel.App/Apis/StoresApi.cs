@@ -42,6 +42,7 @@ internal static class StoresApi
         {
             v.Add("timeZone", $"'{body.TimeZone}' is not a known IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC).");
         }
+        body.Journey?.Validate(v);
         if (!v.IsValid) return v.Problem();
 
         var settings = new StoreSettings(storeId, name!, body.Region!,
@@ -50,7 +51,8 @@ internal static class StoresApi
             body.TimeZone ?? "UTC",
             time.GetUtcNow(),
             body.AttributionWindowDays ?? StoreSettings.DefaultAttributionWindowDays,
-            body.Currency ?? StoreSettings.DefaultCurrency);
+            body.Currency ?? StoreSettings.DefaultCurrency,
+            body.Journey);
         await stores.SaveAsync(settings, cancellationToken);
         committer.Invalidate(storeId);
         return TypedResults.Ok(StoreResponse.From(settings));
@@ -117,13 +119,16 @@ internal static class StoresApi
         return null;
     }
 
-    internal sealed record StoreRequest(string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone, int? AttributionWindowDays, string? Currency);
+    internal sealed record StoreRequest(
+        string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone, int? AttributionWindowDays, string? Currency, JourneySettings? Journey);
 
+    /// <summary><c>journey</c>: the nurture settings HQ set (fields left out take the defaults; see the README).</summary>
     internal sealed record StoreResponse(
-        string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone, int AttributionWindowDays, string Currency)
+        string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone, int AttributionWindowDays, string Currency,
+        JourneySettings Journey)
     {
         public static StoreResponse From(StoreSettings s) =>
-            new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone, s.AttributionWindowDays, s.Currency);
+            new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone, s.AttributionWindowDays, s.Currency, s.JourneyOrDefaults);
     }
 
     internal sealed record ClerkRequest(string? Name);
@@ -140,6 +145,7 @@ internal static class StoresApi
     internal sealed record FunnelResponse(
         string StoreId, DateOnly From, DateOnly To, string TimeZone, string Currency,
         long Scans, long Leads, long Joined,
+        long TrialBooked, long TrialCompleted, long Questions, double? ServiceRate, long Complaints, double? ComplaintRate,
         long Purchases, decimal Revenue, long FirstPurchases, long Repurchases, long CrossStorePurchases, double? ConversionRate,
         long StoreSales, decimal StoreSalesRevenue,
         List<ClerkFunnel> ByClerk)
@@ -153,15 +159,18 @@ internal static class StoresApi
                 .OrderByDescending(c => c.Revenue).ThenByDescending(c => c.Leads).ThenBy(c => c.ClerkId, StringComparer.Ordinal)
                 .ToList();
             return new FunnelResponse(settings.StoreId, from, to, settings.TimeZone, settings.Currency,
-                t.Scans, t.Leads, t.Joined, t.Purchases, t.Revenue, t.FirstPurchases, t.Repurchases, t.CrossStorePurchases, t.ConversionRate,
+                t.Scans, t.Leads, t.Joined, t.TrialsBooked, t.TrialsCompleted, t.Questions, t.ServiceRate, t.Complaints, t.ComplaintRate, t.Purchases, t.Revenue, t.FirstPurchases, t.Repurchases, t.CrossStorePurchases, t.ConversionRate,
                 t.StoreSales, t.StoreSalesRevenue, byClerk);
         }
     }
 
+    /// <summary>serviceRate: questions answered by their deadline ÷ those answered or breached; complaintRate: complaints ÷ new leads.</summary>
     internal sealed record ClerkFunnel(
-        string ClerkId, long Scans, long Leads, long Joined, long Purchases, decimal Revenue, long FirstPurchases, long CrossStorePurchases, double? ConversionRate)
+        string ClerkId, long Scans, long Leads, long Joined, long TrialBooked, long TrialCompleted, long Questions,
+        long Purchases, decimal Revenue, long FirstPurchases, long CrossStorePurchases, double? ConversionRate, double? ServiceRate, double? ComplaintRate)
     {
         public static ClerkFunnel From(string clerkId, FunnelCounts c) =>
-            new(clerkId, c.Scans, c.Leads, c.Joined, c.Purchases, c.Revenue, c.FirstPurchases, c.CrossStorePurchases, c.ConversionRate);
+            new(clerkId, c.Scans, c.Leads, c.Joined, c.TrialsBooked, c.TrialsCompleted, c.Questions,
+                c.Purchases, c.Revenue, c.FirstPurchases, c.CrossStorePurchases, c.ConversionRate, c.ServiceRate, c.ComplaintRate);
     }
 }

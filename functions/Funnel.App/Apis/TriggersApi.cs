@@ -1,4 +1,5 @@
 using System.Net;
+using Funnel.App.Journeys;
 using Funnel.App.Purchases;
 using Funnel.App.Storage;
 using Funnel.App.Triggers;
@@ -19,6 +20,11 @@ internal static class TriggersApi
 {
     public const string PurchasesQueueFunction = "PurchasesQueue";
     public const string PurchasesServiceBusFunction = "PurchasesServiceBus";
+    public const string JourneyTimersFunction = "JourneyTimers";
+    public const string JourneySweepFunction = "JourneySweep";
+
+    /// <summary>The local runner's stand-in for a channel adapter: logs each outbound message (no function.json: in Azure the adapter is its own app).</summary>
+    public const string OutboundMessagesFunction = "OutboundMessages";
     public const string MessageBinding = "message";
 
     public static IEndpointRouteBuilder MapTriggersApi(this IEndpointRouteBuilder app)
@@ -32,7 +38,51 @@ internal static class TriggersApi
         });
         triggers.MapPost($"/{PurchasesQueueFunction}", PurchaseTrigger);
         triggers.MapPost($"/{PurchasesServiceBusFunction}", PurchaseTrigger);
+        triggers.MapPost($"/{JourneyTimersFunction}", JourneyTimerTrigger);
+        triggers.MapPost($"/{JourneySweepFunction}", JourneySweepTrigger);
+        triggers.MapPost($"/{OutboundMessagesFunction}", OutboundMessageTrigger);
         return app;
+    }
+
+    /// <summary>A journey wake-up: fire the timers due (or hop on); a message that is not a wake-up goes to the poison queue.</summary>
+    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> JourneyTimerTrigger(
+        TriggerEnvelope envelope, JourneyService journeys, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Funnel.Triggers.JourneyTimers");
+        var text = envelope.Text(MessageBinding);
+        WakeMessage? wake = null;
+        var reason = text is null ? $"The invocation has no Data.{MessageBinding}." : WakeMessage.TryRead(text, out wake, out var error) ? null : error;
+        if (reason is not null)
+        {
+            await queues.PoisonOf(queues.JourneyTimers).SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
+            logger.LogError("Wake-up moved to the poison queue: {Reason}", reason);
+            return TypedResults.Ok(TriggerResponse.WithLog($"Poisoned: {reason}"));
+        }
+        try
+        {
+            var outcome = await journeys.WakeAsync(wake!, cancellationToken);
+            return TypedResults.Ok(TriggerResponse.WithLog($"Journey {wake!.StoreId}/{wake.LeadId} {wake.Timer.Kind}: {outcome}."));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Wake-up for {StoreId}/{LeadId} failed and will be retried", wake!.StoreId, wake.LeadId);
+            return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    /// <summary>The sweep (a TimerTrigger in Azure, the local runner's timer here).</summary>
+    internal static async Task<Ok<TriggerResponse>> JourneySweepTrigger(JourneyService journeys, CancellationToken cancellationToken)
+    {
+        var result = await journeys.SweepAsync(cancellationToken);
+        return TypedResults.Ok(TriggerResponse.WithLog(
+            $"Swept {result.Stores} stores: {result.DueRows} due rows, {result.JourneysRead} journeys read, {result.TimersFired} timers fired, {result.OutboxesResent} outboxes resent."));
+    }
+
+    internal static Ok<TriggerResponse> OutboundMessageTrigger(TriggerEnvelope envelope, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("Funnel.Outbound");
+        logger.LogInformation("Outbound message (logged, not delivered: no channel adapter runs locally): {Message}", envelope.Text(MessageBinding));
+        return TypedResults.Ok(TriggerResponse.WithLog("Logged."));
     }
 
     internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(

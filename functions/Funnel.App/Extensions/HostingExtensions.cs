@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Funnel.App.Apis;
 using Funnel.App.Auth;
+using Funnel.App.Journeys;
 using Funnel.App.Lanes;
 using Funnel.App.Purchases;
 using Funnel.App.Triggers;
@@ -25,7 +26,11 @@ internal static class HostingExtensions
         builder.AddFunnelObservability();
 
         var services = builder.Services;
-        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Journeys:TimeScale > 1 runs the whole app on a faster clock (demos and tests; see JourneyOptions).
+        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<IOptions<JourneyOptions>>().Value.TimeScale is var scale && scale > 1
+            ? new ScaledTimeProvider(TimeProvider.System, scale)
+            : TimeProvider.System);
         services.AddOptions<FunnelOptions>().BindConfiguration(FunnelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new CodeSigner(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
@@ -39,6 +44,8 @@ internal static class HostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<StoreRepository>();
         services.AddSingleton<LeadRepository>();
+        services.AddSingleton<JourneyRepository>();
+        services.AddSingleton<JourneyService>();
         services.AddSingleton<StoreLanes>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<PurchaseService>();
@@ -71,6 +78,7 @@ internal static class HostingExtensions
         app.MapCodesApi();
         app.MapScansApi();
         app.MapLeadsApi();
+        app.MapJourneysApi();
         app.MapDiagnosticsApi();
         app.MapPurchasesApi();
         app.MapLeaderboardApi();

@@ -24,6 +24,7 @@ internal sealed class LaneState
     {
         Settings = rows.Settings;
         Policy = rows.Settings.Policy;
+        JourneyPolicy = rows.Settings.JourneyPolicy;
         LoadedAt = loadedAt;
         _groups = rows.Groups.ToDictionary(g => g.Group.GroupId, g => (g.Group, g.ETag), StringComparer.Ordinal);
         _counters = rows.Counters.ToDictionary(c => c.Key, c => (c.Counts, c.ETag));
@@ -33,6 +34,7 @@ internal sealed class LaneState
 
     public StoreSettings Settings { get; }
     public StorePolicy Policy { get; }
+    public Core.Journeys.JourneyPolicy JourneyPolicy { get; }
     public DateTimeOffset LoadedAt { get; }
 
     public IReadOnlyList<Group> Groups => [.. _groups.Values.Select(g => g.Group)];
@@ -47,18 +49,19 @@ internal sealed class LaneState
     }
 
     /// <summary>
-    /// The transaction that commits <paramref name="plan"/> after <paramref name="inserts"/> (rows whose existence
-    /// means "already done": a repeat fails the transaction on them first), and what each action is, in order.
+    /// The transaction that commits <paramref name="plan"/> after <paramref name="own"/> (the work's own rows, e.g.
+    /// inserts whose existence means "already done", so a repeat fails the transaction on them first), and what
+    /// each action is, in order.
     /// </summary>
     public (List<TableTransactionAction> Actions, List<LaneAction> What) BuildTransaction(
-        string storeId, IStorePlan plan, IReadOnlyList<PendingWork> pending, IEnumerable<(TableEntity Row, PendingWork Of)> inserts)
+        string storeId, IStorePlan plan, IReadOnlyList<PendingWork> pending, IEnumerable<(TableTransactionAction Action, LaneAction What)> own)
     {
         var actions = new List<TableTransactionAction>(plan.ActionCount);
         var what = new List<LaneAction>(plan.ActionCount);
-        foreach (var (row, of) in inserts)
+        foreach (var (action, of) in own)
         {
-            actions.Add(new(TableTransactionActionType.Add, row));
-            what.Add(LaneAction.Insert(of));
+            actions.Add(action);
+            what.Add(of);
         }
         foreach (var write in plan.MemberWrites)
         {
@@ -113,10 +116,23 @@ internal sealed class LaneState
 }
 
 /// <summary>What one action of a lane transaction writes, to recover when storage refuses it.</summary>
-internal sealed record LaneAction(PendingWork? InsertOf, string? MemberLeadId, Group? GroupValue, CounterKey? CounterKey, FunnelCounts CounterValue)
+internal sealed record LaneAction(
+    PendingWork? InsertOf = null,
+    string? MemberLeadId = null,
+    Group? GroupValue = null,
+    CounterKey? CounterKey = null,
+    FunnelCounts CounterValue = default,
+    string? JourneyLeadId = null,
+    PendingCleanup? Cleanup = null,
+    bool IsJourneyRow = false)
 {
-    public static LaneAction Insert(PendingWork of) => new(of, null, null, null, default);
-    public static LaneAction Member(string leadId) => new(null, leadId, null, null, default);
-    public static LaneAction Group(Group g) => new(null, null, g, null, default);
-    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(null, null, null, key, value);
+    public static LaneAction Insert(PendingWork of) => new(InsertOf: of);
+    public static LaneAction Member(string leadId) => new(MemberLeadId: leadId);
+    public static LaneAction Group(Group g) => new(GroupValue: g);
+    public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(CounterKey: key, CounterValue: value);
+
+    /// <summary>A row of a lead's journey (the journey row itself, its outbox, tasks or due entry).</summary>
+    public static LaneAction Journey(string leadId) => new(JourneyLeadId: leadId);
+    public static LaneAction JourneyRow(string leadId) => new(JourneyLeadId: leadId, IsJourneyRow: true);
+    public static LaneAction Delete(PendingCleanup cleanup) => new(Cleanup: cleanup);
 }

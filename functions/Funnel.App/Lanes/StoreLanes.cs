@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Funnel.App.Extensions;
 using Funnel.App.Storage;
 using Funnel.App.Stores;
+using Funnel.Core.Journeys;
 using Funnel.Core.Purchases;
 using Funnel.Core.Scans;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Funnel.App.Lanes;
 
 /// <summary>
 /// The one writer of each store's partition in this instance. Every store has a lane: a queue of work (scans,
-/// purchase parts) and a loop that takes all the work waiting and writes it in one entity-group transaction
+/// purchase parts, journey events, outbox clean-ups) and a loop that takes all the work waiting and writes it in one entity-group transaction
 /// (group commit). A burst at one store costs a handful of transactions instead of one per event and never
 /// fights itself over the group and counter ETags; other instances are kept honest by those ETags.
 /// </summary>
@@ -21,6 +22,7 @@ internal sealed partial class StoreLanes(
     FunnelTables tables,
     StoreRepository stores,
     LeadRepository leads,
+    JourneyRepository journeys,
     TimeProvider time,
     IOptions<FunnelOptions> options,
     ILogger<StoreLanes> logger) : IDisposable
@@ -28,13 +30,15 @@ internal sealed partial class StoreLanes(
     private readonly FunnelTables _tables = tables;
     private readonly StoreRepository _stores = stores;
     private readonly LeadRepository _leads = leads;
+    private readonly JourneyRepository _journeys = journeys;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _stopped;
 
-    public Task<ScanResult> CommitScanAsync(string storeId, ScanInput input, ETag memberETag)
+    /// <summary>Commits a scan; a lead new to the store starts its journey in the same transaction.</summary>
+    public Task<ScanCommit> CommitScanAsync(string storeId, ScanInput input, ETag memberETag)
     {
         var pending = new PendingScan(input, memberETag);
         LaneFor(storeId).Enqueue(pending);
@@ -47,6 +51,20 @@ internal sealed partial class StoreLanes(
         var pending = new PendingPurchase(input, memberETag, record);
         LaneFor(storeId).Enqueue(pending);
         return pending.Completion;
+    }
+
+    /// <summary>Applies <paramref name="events"/> to a lead's journey, <paramref name="stored"/> as read with <paramref name="etag"/> (default: no journey row).</summary>
+    public Task<JourneyCommit> CommitJourneyAsync(string storeId, string leadId, IReadOnlyList<JourneyEvent> events, JourneyState? stored, ETag etag)
+    {
+        var pending = new PendingJourney(leadId, events, stored, etag);
+        LaneFor(storeId).Enqueue(pending);
+        return pending.Completion;
+    }
+
+    /// <summary>Deletes a row with the store's next transaction (an outbox whose messages went out). Nothing waits for it.</summary>
+    public void Cleanup(string storeId, string rowKey)
+    {
+        if (!_stopped) LaneFor(storeId).Enqueue(new PendingCleanup(rowKey));
     }
 
     /// <summary>The store's settings from its lane's cache when fresh, otherwise from storage.</summary>
@@ -87,6 +105,8 @@ internal sealed partial class StoreLanes(
     {
         /// <summary>More than fit in one transaction, so a full batch is never short of work.</summary>
         private const int MaxTaken = ScanPlanner.MaxTransactionActions;
+
+        private static readonly TimeSpan CleanupLinger = TimeSpan.FromMilliseconds(250);
 
         /// <summary>Refusals in a row without a commit before the lane gives up on its batch (each refusal fixes one cause).</summary>
         private const int MaxRefusalsInARow = 2 * MaxTaken;
@@ -130,6 +150,10 @@ internal sealed partial class StoreLanes(
                 {
                     if (batch.Count == 0 && !await reader.WaitToReadAsync(_owner._stopping.Token)) break;
                     while (batch.Count < MaxTaken && reader.TryRead(out var next)) Join(batch, next);
+                    if (batch.All(p => p is PendingCleanup) && batch.Count < MaxTaken && await LingerAsync())
+                    {
+                        while (batch.Count < MaxTaken && reader.TryRead(out var next)) Join(batch, next);
+                    }
                     await CommitOnceAsync(batch);
                 }
                 catch (OperationCanceledException) when (_owner._stopping.IsCancellationRequested)
@@ -147,6 +171,24 @@ internal sealed partial class StoreLanes(
             var stopped = new OperationCanceledException("The app is shutting down.");
             batch.ForEach(p => p.Fail(stopped));
             while (reader.TryRead(out var left)) left.Fail(stopped);
+        }
+
+        /// <summary>
+        /// Clean-ups alone wait a moment for other work to ride along with (so under load they cost no transaction
+        /// of their own). True when more work arrived.
+        /// </summary>
+        private async Task<bool> LingerAsync()
+        {
+            using var linger = CancellationTokenSource.CreateLinkedTokenSource(_owner._stopping.Token);
+            linger.CancelAfter(CleanupLinger);
+            try
+            {
+                return await _queue.Reader.WaitToReadAsync(linger.Token);
+            }
+            catch (OperationCanceledException) when (!_owner._stopping.IsCancellationRequested)
+            {
+                return false;
+            }
         }
 
         /// <summary>
@@ -170,8 +212,9 @@ internal sealed partial class StoreLanes(
         }
 
         /// <summary>
-        /// Commits as much work of one kind from the head of the batch as fits in one transaction, or fixes what
-        /// made storage refuse it. Either way, progress: the batch shrinks or a cause of refusal is gone.
+        /// Commits as much work of one kind from the head of the batch as fits in one transaction, with as many
+        /// clean-ups as still fit, or fixes what made storage refuse it. Either way, progress: the batch shrinks or
+        /// a cause of refusal is gone.
         /// </summary>
         private async Task CommitOnceAsync(List<PendingWork> batch)
         {
@@ -185,39 +228,33 @@ internal sealed partial class StoreLanes(
                 return;
             }
 
-            var run = batch[0] is PendingScan
-                ? batch.TakeWhile(p => p is PendingScan).ToList()
-                : batch.TakeWhile(p => p is PendingPurchase).ToList();
-            IStorePlan plan;
-            List<(TableEntity, PendingWork)> inserts;
-            Action complete;
-            if (run[0] is PendingScan)
+            var work = batch.Where(p => p is not PendingCleanup).ToList();
+            var run = work.Count == 0 ? [] : work.TakeWhile(p => p.GetType() == work[0].GetType()).ToList();
+            var (plan, own, complete) = run.FirstOrDefault() switch
             {
-                var scans = run.Cast<PendingScan>().ToList();
-                var scanPlan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Select(p => p.Input)], now);
-                plan = scanPlan;
-                inserts = [];
-                complete = () => { for (var i = 0; i < scanPlan.Accepted; i++) scans[i].Complete(scanPlan.Results[i]); };
-            }
-            else
-            {
-                var purchases = run.Cast<PendingPurchase>().ToList();
-                var purchasePlan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)]);
-                plan = purchasePlan;
-                inserts = [.. purchases.Take(purchasePlan.Accepted).Select(p => (PurchaseRow(p), (PendingWork)p))];
-                complete = () => { for (var i = 0; i < purchasePlan.Accepted; i++) purchases[i].Complete(new PurchaseCommit(false, purchasePlan.Results[i])); };
-            }
+                null => (EmptyPlan.Instance, [], (Action<IReadOnlyList<Response>>)(_ => { })),
+                PendingScan => PlanScans(state, run.Cast<PendingScan>().ToList(), now),
+                PendingPurchase => PlanPurchases(state, run.Cast<PendingPurchase>().ToList()),
+                _ => PlanJourneys(state, run.Cast<PendingJourney>().ToList(), batch, now),
+            };
 
-            var (actions, what) = state.BuildTransaction(_storeId, plan, run, inserts);
+            var (actions, what) = state.BuildTransaction(_storeId, plan, run, own);
+            var cleanups = batch.OfType<PendingCleanup>().Take(ScanPlanner.MaxTransactionActions - actions.Count).ToList();
+            foreach (var cleanup in cleanups)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(_storeId, cleanup.RowKey), ETag.All));
+                what.Add(LaneAction.Delete(cleanup));
+            }
             try
             {
+                IReadOnlyList<Response> responses = [];
                 if (actions.Count > 0)
                 {
-                    var response = await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token);
-                    state.Apply(what, response.Value);
+                    responses = (await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token)).Value;
+                    state.Apply(what, responses);
                 }
-                complete();
-                batch.RemoveRange(0, plan.Accepted);
+                foreach (var done in run.Take(plan.Accepted).Concat(cleanups)) batch.Remove(done);
+                complete(responses);
                 _refusalsInARow = 0;
             }
             catch (TableTransactionFailedException e)
@@ -231,6 +268,90 @@ internal sealed partial class StoreLanes(
                 }
                 await RecoverAsync(e.Status, failed, batch, e.Message);
             }
+        }
+
+        /// <summary>
+        /// Scans, and the journeys that leads new to the store start, in one transaction: a seat is never given without
+        /// its journey (the welcome's outbox is written with it). Fewer scans are taken when the journeys would not fit.
+        /// </summary>
+        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanScans(LaneState state, List<PendingScan> scans, DateTimeOffset now)
+        {
+            for (var take = scans.Count; ; )
+            {
+                var plan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Take(take).Select(p => p.Input)], now);
+                var starting = Enumerable.Range(0, plan.Accepted)
+                    .Where(i => plan.Results[i] is { IsNewAtStore: true, Replayed: false } && !scans[i].NoJourneyStart)
+                    .ToList();
+                var journeys = JourneyPlanner.Plan(state.Policy, state.JourneyPolicy, plan.Groups, _storeId,
+                    [.. starting.Select(i => new JourneyInput(scans[i].Input.LeadId, null,
+                        [new Scanned(now, scans[i].Input.Code.ClerkId, scans[i].Input.ScanId is { } id ? JourneyEvents.ScanEventId(id) : null)]))],
+                    ScanPlanner.MaxTransactionActions - plan.ActionCount);
+                if (journeys.Accepted < starting.Count)
+                {
+                    // Fewer scans: those before the first journey that did not fit (their scan rows shrink, so their
+                    // journeys fit), or, when that is the very first scan, half as many. One scan always fits.
+                    take = starting[journeys.Accepted] > 0 ? starting[journeys.Accepted] : Math.Max(1, take / 2);
+                    continue;
+                }
+                var own = new List<(TableTransactionAction, LaneAction)>(journeys.ActionCount);
+                var started = new Dictionary<int, JourneyCommit>();
+                for (var j = 0; j < starting.Count; j++)
+                {
+                    var write = journeys.Writes.Single(w => w.LeadId == journeys.Results[j].LeadId);
+                    var outbox = JourneyTransaction.Add(own, _storeId, write, default, now);
+                    started[starting[j]] = new JourneyCommit(journeys.Results[j], write, outbox);
+                }
+                return (new ScanWithJourneysPlan(plan, journeys.ActionCount), own, _ =>
+                {
+                    for (var i = 0; i < plan.Accepted; i++) scans[i].Complete(new ScanCommit(plan.Results[i], started.GetValueOrDefault(i)));
+                });
+            }
+        }
+
+        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanPurchases(LaneState state, List<PendingPurchase> purchases)
+        {
+            var plan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)]);
+            List<(TableTransactionAction, LaneAction)> own = [.. purchases.Take(plan.Accepted)
+                .Select(p => (new TableTransactionAction(TableTransactionActionType.Add, PurchaseRow(p)), LaneAction.Insert(p)))];
+            return (plan, own, _ =>
+            {
+                for (var i = 0; i < plan.Accepted; i++) purchases[i].Complete(new PurchaseCommit(false, plan.Results[i]));
+            });
+        }
+
+        /// <summary>
+        /// Journey events: decided in order per lead, each changed journey written with its outbox, tasks and due
+        /// entry. The last of a lead's items in the transaction gets the write (its messages go out once); a lead's
+        /// items that did not fit continue from the state and ETag just written.
+        /// </summary>
+        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanJourneys(
+            LaneState state, List<PendingJourney> journeys, List<PendingWork> batch, DateTimeOffset now)
+        {
+            var plan = JourneyPlanner.Plan(state.Policy, state.JourneyPolicy, state.Groups, _storeId,
+                [.. journeys.Select(p => new JourneyInput(p.JourneyLeadId, p.Stored, p.Events))]);
+            var own = new List<(TableTransactionAction, LaneAction)>(plan.ActionCount);
+            var outboxes = new Dictionary<string, JourneyOutbox>(StringComparer.Ordinal);
+            foreach (var write in plan.Writes)
+            {
+                var etag = journeys.First(p => p.JourneyLeadId == write.LeadId).ETag;
+                var outbox = JourneyTransaction.Add(own, _storeId, write, etag, now);
+                if (outbox is not null) outboxes[write.LeadId] = outbox;
+            }
+            var writes = plan.Writes.ToDictionary(w => w.LeadId, StringComparer.Ordinal);
+            return (plan, own, responses =>
+            {
+                var etags = JourneyTransaction.JourneyETags(own, responses);
+                for (var i = 0; i < plan.Accepted; i++)
+                {
+                    var lead = journeys[i].JourneyLeadId;
+                    var last = !journeys.Skip(i + 1).Take(plan.Accepted - i - 1).Any(p => p.JourneyLeadId == lead);
+                    journeys[i].Complete(new JourneyCommit(plan.Results[i], last ? writes.GetValueOrDefault(lead) : null, last ? outboxes.GetValueOrDefault(lead) : null));
+                }
+                foreach (var waiting in batch.OfType<PendingJourney>())
+                {
+                    if (writes.TryGetValue(waiting.JourneyLeadId, out var w) && etags.TryGetValue(w.LeadId, out var etag)) waiting.RefreshJourney(w.After, etag);
+                }
+            });
         }
 
         private TableEntity PurchaseRow(PendingPurchase p)
@@ -256,7 +377,12 @@ internal sealed partial class StoreLanes(
                 state = new LaneState(rows, now);
                 if (Volatile.Read(ref _invalidations) == invalidations) State = state;
             }
-            var days = batch.Select(p => p is PendingPurchase pp ? pp.Input.Purchase.PurchasedAt : now)
+            var days = batch.SelectMany(p => p switch
+                {
+                    PendingPurchase pp => [pp.Input.Purchase.PurchasedAt],
+                    PendingJourney pj => pj.Events.Select(e => e.At).Append(now),
+                    _ => [now],
+                })
                 .Select(state.Policy.LocalDay).Distinct().Where(d => !state.Covers(d));
             foreach (var day in days.ToList())
             {
@@ -267,6 +393,25 @@ internal sealed partial class StoreLanes(
 
         private async Task RecoverAsync(int status, LaneAction? failed, List<PendingWork> batch, string reason)
         {
+            if (failed?.Cleanup is { } gone && status == StatusCodes.Status404NotFound)
+            {
+                // Deleted already (the sweep sent that outbox and removed it): nothing left to do.
+                batch.Remove(gone);
+                return;
+            }
+            if (failed?.JourneyLeadId is { } journeyLead)
+            {
+                // A scan's journey start met a journey row after all: the scan goes alone, the journey path takes over.
+                foreach (var scan in batch.OfType<PendingScan>().Where(p => p.Input.LeadId == journeyLead)) scan.NoJourneyStart = true;
+                // The journey changed since it was read (another instance, or a row that was not as the state said):
+                // read it again and decide again.
+                var journey = await _owner._journeys.ReadAsync(_storeId, journeyLead, _owner._stopping.Token);
+                foreach (var p in batch.OfType<PendingJourney>().Where(p => p.JourneyLeadId == journeyLead))
+                {
+                    p.RefreshJourney(journey?.State, journey?.ETag ?? default);
+                }
+                return;
+            }
             if (failed?.InsertOf is PendingPurchase repeated && status == StatusCodes.Status409Conflict)
             {
                 // The purchase record (or credit marker) exists: this part was applied before.

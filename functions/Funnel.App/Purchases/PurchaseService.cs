@@ -21,16 +21,20 @@ internal enum PurchaseOutcome
 
 /// <summary>
 /// Counts a purchase exactly once and credits it to the store and clerk that earned it. Storage work:
-/// 1. a point read of the purchase record at the selling store: there and complete → a duplicate, done;
+/// 1. a point read of the purchase record at the selling store: there and complete → a duplicate (step 5 is
+///    repeated, which the event id makes a no-op), done;
 /// 2. a point read of the lead's membership at the selling store; only if it does not earn the credit, the
 ///    lead's index and its memberships elsewhere (the cross-store rule);
 /// 3. the selling store's lane writes the record, the sale and, for a same-store credit, the clerk's conversion
 ///    and the lead's VIP seat, in one transaction: the record exists exactly when all of that is counted;
 /// 4. for a cross-store credit only: the recruiting store's lane writes a credit marker with the conversion,
 ///    then the record is marked complete. A redelivery after a crash in between finishes the credit (the
-///    marker makes it happen once).
+///    marker makes it happen once);
+/// 5. the credited lead's journey at the credited store converts (event id "purchase:{store}:{id}", so a redelivery
+///    after a crash finishes that step once).
 /// </summary>
-internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, ILogger<PurchaseService> logger)
+internal sealed class PurchaseService(
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, TimeProvider time, ILogger<PurchaseService> logger)
 {
     private const string Complete = "complete";
     private const string Crediting = "crediting";
@@ -45,6 +49,7 @@ internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads,
         if (existing.HasValue)
         {
             if (existing.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, existing.Value, cancellationToken);
+            await ConvertAsync(purchase, existing.Value.GetString("CreditedStoreId"), existing.Value.GetString("LeadId"), cancellationToken);
             Record("duplicate");
             return PurchaseOutcome.Duplicate;
         }
@@ -83,6 +88,7 @@ internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads,
             // (the credit marker makes it happen once).
             var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
             if (written.HasValue && written.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, written.Value, cancellationToken);
+            if (written.HasValue) await ConvertAsync(purchase, written.Value!.GetString("CreditedStoreId"), written.Value.GetString("LeadId"), cancellationToken);
             Record("duplicate");
             return PurchaseOutcome.Duplicate;
         }
@@ -91,8 +97,17 @@ internal sealed class PurchaseService(LeadIdHasher hasher, LeadRepository leads,
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
             await MarkCompleteAsync(purchase, cancellationToken);
         }
+        if (decision.Kind != AttributionKind.None) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
+    }
+
+    /// <summary>The credited lead's journey at the credited store ends converted (applied once per purchase).</summary>
+    private async Task ConvertAsync(Purchase purchase, string? creditedStoreId, string? leadId, CancellationToken cancellationToken)
+    {
+        if (creditedStoreId is null || leadId is null) return;
+        var converted = new Core.Journeys.Purchased(time.GetUtcNow(), Core.Journeys.JourneyEvents.PurchaseEventId(purchase.StoreId, purchase.PurchaseId));
+        await journeys.ApplyAsync(creditedStoreId, leadId, [converted], cancellationToken);
     }
 
     /// <summary>The attribution rule's inputs, read as cheaply as the common case allows (see <see cref="Attribution"/>).</summary>

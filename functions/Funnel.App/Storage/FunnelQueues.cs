@@ -10,6 +10,8 @@ namespace Funnel.App.Storage;
 internal sealed class FunnelQueues
 {
     public const string PurchasesName = "purchases";
+    public const string JourneyTimersName = "journey-timers";
+    public const string OutboundMessagesName = "outbound-messages";
     public const string PoisonSuffix = "-poison";
 
     public FunnelQueues(StorageConnection connection, StorageRequestCounter counter)
@@ -25,6 +27,8 @@ internal sealed class FunnelQueues
         Prefix = connection.QueuePrefix;
         Purchases = Service.GetQueueClient(Prefix + PurchasesName);
         PurchasesPoison = PoisonOf(Purchases);
+        JourneyTimers = Service.GetQueueClient(Prefix + JourneyTimersName);
+        OutboundMessages = Service.GetQueueClient(Prefix + OutboundMessagesName);
     }
 
     public QueueServiceClient Service { get; }
@@ -32,8 +36,14 @@ internal sealed class FunnelQueues
     public QueueClient Purchases { get; }
     public QueueClient PurchasesPoison { get; }
 
+    /// <summary>Journey wake-ups: one delayed message per timer that became a journey's next (see JourneyService).</summary>
+    public QueueClient JourneyTimers { get; }
+
+    /// <summary>Messages to leads, for the channel adapter (messaging app, SMS) to deliver.</summary>
+    public QueueClient OutboundMessages { get; }
+
     /// <summary>Every queue the app uses, with its poison twin.</summary>
-    public IEnumerable<QueueClient> All => [Purchases, PurchasesPoison];
+    public IEnumerable<QueueClient> All => [Purchases, PurchasesPoison, JourneyTimers, PoisonOf(JourneyTimers), OutboundMessages, PoisonOf(OutboundMessages)];
 
     public QueueClient PoisonOf(QueueClient queue) => Service.GetQueueClient(queue.Name + PoisonSuffix);
 

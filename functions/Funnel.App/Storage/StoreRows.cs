@@ -11,7 +11,10 @@ namespace Funnel.App.Storage;
 /// The rows of a store's partition (PartitionKey = storeId) and their row keys. Keys sort so that each kind
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
 /// "group|{tier}|{seq:0000}", "member|{leadId}", "purchase|{purchaseId}" (a sale rung up here),
-/// "credit|{sellingStoreId}|{purchaseId}" (a cross-store credit received here; purchase ids are unique per selling store).
+/// "credit|{sellingStoreId}|{purchaseId}" (a cross-store credit received here; purchase ids are unique per selling store),
+/// and for journeys (see <see cref="JourneyRows"/>): "journey|{leadId}", "task|{clerkId or -}|{dueTicks}|{leadId}|{taskId}",
+/// "due|{ticks}|t|{leadId}" (when the journey's next timer is due) and "due|{ticks}|o|{leadId}|{version}" (an outbox
+/// of messages not yet sent, written at that time).
 /// </summary>
 internal static class StoreRows
 {
@@ -45,6 +48,7 @@ internal static class StoreRows
         ["UpdatedAt"] = s.UpdatedAt,
         ["AttributionWindowDays"] = s.AttributionWindowDays,
         ["Currency"] = s.Currency,
+        ["Journey"] = s.Journey?.ToJson(),
     };
 
     public static StoreSettings ToSettings(TableEntity e) => new(
@@ -56,7 +60,8 @@ internal static class StoreRows
         e.GetString("TimeZone") ?? "UTC",
         e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
         e.GetInt32("AttributionWindowDays") ?? StoreSettings.DefaultAttributionWindowDays,
-        e.GetString("Currency") ?? StoreSettings.DefaultCurrency);
+        e.GetString("Currency") ?? StoreSettings.DefaultCurrency,
+        e.GetString("Journey") is { } journey ? JourneySettings.FromJson(journey) : null);
 
     public static TableEntity Group(string storeId, Group g) => new(storeId, GroupKey(g))
     {
@@ -87,6 +92,12 @@ internal static class StoreRows
         ["CrossStorePurchases"] = c.CrossStorePurchases,
         ["StoreSales"] = c.StoreSales,
         ["StoreSalesRevenue"] = c.StoreSalesRevenue.ToString(CultureInfo.InvariantCulture),
+        ["TrialsBooked"] = c.TrialsBooked,
+        ["TrialsCompleted"] = c.TrialsCompleted,
+        ["Questions"] = c.Questions,
+        ["QuestionsInTime"] = c.QuestionsInTime,
+        ["QuestionsLate"] = c.QuestionsLate,
+        ["Complaints"] = c.Complaints,
     };
 
     public static (CounterKey Key, FunnelCounts Counts) ToCounter(TableEntity e) => (
@@ -100,7 +111,13 @@ internal static class StoreRows
             e.GetInt64("FirstPurchases") ?? 0,
             e.GetInt64("CrossStorePurchases") ?? 0,
             e.GetInt64("StoreSales") ?? 0,
-            Money(e.GetString("StoreSalesRevenue"))));
+            Money(e.GetString("StoreSalesRevenue")),
+            e.GetInt64("TrialsBooked") ?? 0,
+            e.GetInt64("TrialsCompleted") ?? 0,
+            e.GetInt64("Questions") ?? 0,
+            e.GetInt64("QuestionsInTime") ?? 0,
+            e.GetInt64("QuestionsLate") ?? 0,
+            e.GetInt64("Complaints") ?? 0));
 
     public static decimal Money(string? s) => s is null ? 0 : decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
 

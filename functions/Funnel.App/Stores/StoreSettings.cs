@@ -12,13 +12,18 @@ internal sealed record StoreSettings(
     string TimeZone,
     DateTimeOffset UpdatedAt,
     int AttributionWindowDays = StoreSettings.DefaultAttributionWindowDays,
-    string Currency = StoreSettings.DefaultCurrency)
+    string Currency = StoreSettings.DefaultCurrency,
+    JourneySettings? Journey = null)
 {
     public const int DefaultAttributionWindowDays = 30;
     public const int MaxAttributionWindowDays = 365;
     public const string DefaultCurrency = "CNY";
 
-    public StorePolicy Policy => new(GroupCapacity, MaxGroupsPerTier, TimeZones.Find(TimeZone));
+    public StorePolicy Policy => new(GroupCapacity, MaxGroupsPerTier, TimeZones.Find(TimeZone)) { CohortCapacity = JourneyOrDefaults.CohortCapacity };
+
+    public JourneySettings JourneyOrDefaults => Journey ?? JourneySettings.Defaults;
+
+    public Core.Journeys.JourneyPolicy JourneyPolicy => JourneyOrDefaults.Policy(TimeZones.Find(TimeZone));
 
     public TimeSpan AttributionWindow => TimeSpan.FromDays(AttributionWindowDays);
 }

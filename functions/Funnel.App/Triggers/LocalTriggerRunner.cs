@@ -21,6 +21,7 @@ internal sealed partial class LocalTriggerRunner(
     StorageInitializer storage,
     ITriggerTransport transport,
     IOptions<TriggerOptions> options,
+    IOptions<Journeys.JourneyOptions> journeyOptions,
     IHostApplicationLifetime lifetime,
     ILogger<LocalTriggerRunner> logger) : BackgroundService
 {
@@ -37,12 +38,40 @@ internal sealed partial class LocalTriggerRunner(
             await started.Task.WaitAsync(stoppingToken);
         }
         while (!storage.IsReady && !stoppingToken.IsCancellationRequested) await Task.Delay(250, stoppingToken);
-        LogStarted(logger, queues.Purchases.Name, settings.BatchSize, settings.Concurrency);
-        await PollAsync(queues.Purchases, TriggersApi.PurchasesQueueFunction, settings, stoppingToken);
+        var journeys = journeyOptions.Value;
+        var loops = new List<Task>
+        {
+            PollAsync(queues.Purchases, TriggersApi.PurchasesQueueFunction, settings, stoppingToken),
+            PollAsync(queues.JourneyTimers, TriggersApi.JourneyTimersFunction, settings, stoppingToken),
+            // Like a TimerTrigger: every SweepIntervalSeconds of app time (but at most once a second of real time).
+            EveryAsync(TimeSpan.FromSeconds(Math.Max(1, journeys.SweepIntervalSeconds / journeys.TimeScale)), TriggersApi.JourneySweepFunction, stoppingToken),
+        };
+        if (journeys.LogOutboundMessages) loops.Add(PollAsync(queues.OutboundMessages, TriggersApi.OutboundMessagesFunction, settings, stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private async Task EveryAsync(TimeSpan interval, string function, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Delay(interval, stoppingToken);
+            if (stoppingToken.IsCancellationRequested) break;
+            try
+            {
+                var envelope = new { Data = new Dictionary<string, string> { ["timer"] = "{\"IsPastDue\":false}" }, Metadata = new Dictionary<string, object?>() };
+                using var response = await transport.Client.PostAsJsonAsync("/" + function, envelope, HostJson, stoppingToken);
+                if (!response.IsSuccessStatusCode) LogTimerFailed(logger, null, function, (int)response.StatusCode);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                if (!stoppingToken.IsCancellationRequested) LogTimerFailed(logger, e, function, 0);
+            }
+        }
     }
 
     private async Task PollAsync(QueueClient queue, string function, TriggerOptions settings, CancellationToken stoppingToken)
     {
+        LogStarted(logger, queue.Name, settings.BatchSize, settings.Concurrency);
         var idle = TimeSpan.FromMilliseconds(10);
         var maxIdle = TimeSpan.FromMilliseconds(settings.MaxPollingIntervalMs);
         using var slots = new SemaphoreSlim(settings.Concurrency);
@@ -110,7 +139,7 @@ internal sealed partial class LocalTriggerRunner(
         }, CancellationToken.None);
         try
         {
-            using var response = await transport.Client.PostAsJsonAsync("/" + function, Envelope(message), HostJson);
+            using var response = await transport.Client.PostAsJsonAsync("/" + function, Envelope(message, function), HostJson);
             ok = response.IsSuccessStatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -157,7 +186,7 @@ internal sealed partial class LocalTriggerRunner(
     }
 
     /// <summary>The host's shape: every value JSON-encoded into a string, as the Functions host sends it.</summary>
-    private static object Envelope(QueueMessage m) => new
+    private static object Envelope(QueueMessage m, string function) => new
     {
         Data = new Dictionary<string, string> { [TriggersApi.MessageBinding] = JsonSerializer.Serialize(m.Body.ToString()) },
         Metadata = new Dictionary<string, object?>
@@ -168,7 +197,7 @@ internal sealed partial class LocalTriggerRunner(
             ["InsertionTime"] = m.InsertedOn,
             ["ExpirationTime"] = m.ExpiresOn,
             ["NextVisibleTime"] = m.NextVisibleOn,
-            ["sys"] = new { MethodName = "PurchasesQueue", UtcNow = DateTimeOffset.UnixEpoch, RandGuid = Guid.NewGuid() },
+            ["sys"] = new { MethodName = function, UtcNow = DateTimeOffset.UnixEpoch, RandGuid = Guid.NewGuid() },
         },
     };
 
@@ -186,6 +215,9 @@ internal sealed partial class LocalTriggerRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Local trigger runner polling {Queue} (batch {BatchSize}, {Concurrency} at once)")]
     private static partial void LogStarted(ILogger logger, string queue, int batchSize, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer function {Function} failed (status {Status}); it runs again at its next tick")]
+    private static partial void LogTimerFailed(ILogger logger, Exception? error, string function, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {Queue} failed; trying again")]
     private static partial void LogPollFailed(ILogger logger, Exception error, string queue);

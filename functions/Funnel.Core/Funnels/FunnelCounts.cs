@@ -6,6 +6,8 @@ namespace Funnel.Core.Funnels;
 /// Purchases / Revenue: purchases credited to this store's community (its leads buying here, or elsewhere
 /// as cross-store conversions), of which FirstPurchases were the lead's first and CrossStorePurchases
 /// were made at another store. StoreSales / StoreSalesRevenue: every sale rung up at this store, credited or not.
+/// Journeys: TrialsBooked, TrialsCompleted, Questions asked, QuestionsInTime / QuestionsLate (answered by the
+/// deadline, or breached), Complaints.
 /// </summary>
 public readonly record struct FunnelCounts(
     long Scans,
@@ -16,7 +18,13 @@ public readonly record struct FunnelCounts(
     long FirstPurchases = 0,
     long CrossStorePurchases = 0,
     long StoreSales = 0,
-    decimal StoreSalesRevenue = 0)
+    decimal StoreSalesRevenue = 0,
+    long TrialsBooked = 0,
+    long TrialsCompleted = 0,
+    long Questions = 0,
+    long QuestionsInTime = 0,
+    long QuestionsLate = 0,
+    long Complaints = 0)
 {
     public static FunnelCounts operator +(FunnelCounts a, FunnelCounts b) => new(
         a.Scans + b.Scans,
@@ -27,12 +35,36 @@ public readonly record struct FunnelCounts(
         a.FirstPurchases + b.FirstPurchases,
         a.CrossStorePurchases + b.CrossStorePurchases,
         a.StoreSales + b.StoreSales,
-        a.StoreSalesRevenue + b.StoreSalesRevenue);
+        a.StoreSalesRevenue + b.StoreSalesRevenue,
+        a.TrialsBooked + b.TrialsBooked,
+        a.TrialsCompleted + b.TrialsCompleted,
+        a.Questions + b.Questions,
+        a.QuestionsInTime + b.QuestionsInTime,
+        a.QuestionsLate + b.QuestionsLate,
+        a.Complaints + b.Complaints);
 
     public long Repurchases => Purchases - FirstPurchases;
 
     /// <summary>Leads who bought for the first time ÷ new leads, over the same days; null without leads.</summary>
     public double? ConversionRate => Leads == 0 ? null : Math.Round((double)FirstPurchases / Leads, 4);
+
+    /// <summary>Questions answered by their deadline ÷ questions answered or breached; null before any came due.</summary>
+    public double? ServiceRate => QuestionsInTime + QuestionsLate == 0 ? null : Math.Round((double)QuestionsInTime / (QuestionsInTime + QuestionsLate), 4);
+
+    /// <summary>Complaints ÷ new leads over the same days; null without leads.</summary>
+    public double? ComplaintRate => Leads == 0 ? null : Math.Round((double)Complaints / Leads, 4);
+
+    /// <summary>The count a journey metric (<see cref="Journeys.CountMetric"/>) adds, or null for a metric not counted here.</summary>
+    public static FunnelCounts? OfMetric(string metric) => metric switch
+    {
+        "trial-booked" => new FunnelCounts(0, 0, 0, TrialsBooked: 1),
+        "trial-completed" => new FunnelCounts(0, 0, 0, TrialsCompleted: 1),
+        "question" => new FunnelCounts(0, 0, 0, Questions: 1),
+        "question-in-time" => new FunnelCounts(0, 0, 0, QuestionsInTime: 1),
+        "question-late" => new FunnelCounts(0, 0, 0, QuestionsLate: 1),
+        "complaint" => new FunnelCounts(0, 0, 0, Complaints: 1),
+        _ => null,
+    };
 }
 
 /// <summary>

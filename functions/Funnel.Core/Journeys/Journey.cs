@@ -124,9 +124,9 @@ public static class Journey
                 case TimerKind.AnswerDeadline:
                     if (S.Tasks.Any(x => x.TaskId == AnswerTaskId(timer.Ref)))
                     {
-                        Log($"question {timer.Ref} not answered in time: escalated");
+                        Log($"question {timer.Ref} not answered in time: escalated to the store");
                         _effects.Add(new CountMetric("question-late", S.ClerkId, now));
-                        _effects.Add(new Escalate("answer deadline breached", timer.Ref));
+                        OpenTask(new ClerkTask(EscalationTaskId(timer.Ref), "escalation", now, timer.Ref, ForStore: true));
                     }
                     break;
                 case TimerKind.HeldMessage:
@@ -183,6 +183,7 @@ public static class Journey
             Log($"question {questionId} answered {(inTime ? "in time" : "late")}");
             _state = S with { Timers = [.. S.Timers.Where(x => !(x.Kind == TimerKind.AnswerDeadline && x.Ref == questionId))] };
             Close(task.TaskId, inTime ? "answered in time" : "answered late");
+            Close(EscalationTaskId(questionId), "answered late");
             // A late answer was already counted against the service rate when its deadline passed.
             if (inTime) _effects.Add(new CountMetric("question-in-time", S.ClerkId, now));
         }
@@ -258,7 +259,11 @@ public static class Journey
 
         private void Open(string kind, DateTimeOffset due, string? reference = null)
         {
-            var task = new ClerkTask(reference is null ? $"{kind}-{S.Version + 1}" : AnswerTaskId(reference), kind, due, reference);
+            OpenTask(new ClerkTask(reference is null ? $"{kind}-{S.Version + 1}" : AnswerTaskId(reference), kind, due, reference, ForStore: S.ClerkId is null));
+        }
+
+        private void OpenTask(ClerkTask task)
+        {
             _state = S with { Tasks = [.. S.Tasks, task] };
             _effects.Add(new OpenTask(task));
         }
@@ -272,9 +277,12 @@ public static class Journey
             }
         }
 
-        private void Log(string what) => _state = S with { History = [.. S.History, new JourneyHistoryEntry(now, what, S.Stage)] };
+        private void Log(string what) =>
+            _state = S with { History = [.. S.History.Append(new JourneyHistoryEntry(now, what, S.Stage)).TakeLast(JourneyState.HistoryLimit)] };
 
         private static string AnswerTaskId(string? questionId) => $"answer-question-{questionId}";
+
+        private static string EscalationTaskId(string? questionId) => $"escalation-{questionId}";
 
         private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }

@@ -15,6 +15,3 @@ public sealed record CountMetric(string Metric, string? ClerkId, DateTimeOffset 
 
 /// <summary>Seat the lead in a group of the tier (a small trial cohort when a trial is booked).</summary>
 public sealed record JoinGroup(string Tier) : JourneyEffect;
-
-/// <summary>A breached deadline, escalated to the store.</summary>
-public sealed record Escalate(string Reason, string? Ref) : JourneyEffect;

@@ -3,6 +3,14 @@ namespace Funnel.Core.Journeys;
 /// <summary>Something that happened to a lead. <see cref="EventId"/>, when given, makes the event apply once.</summary>
 public abstract record JourneyEvent(DateTimeOffset At, string? EventId = null);
 
+/// <summary>Event ids the app derives from other ids, so a retried scan or redelivered purchase applies once.</summary>
+public static class JourneyEvents
+{
+    public static string ScanEventId(string scanId) => "scan:" + scanId;
+
+    public static string PurchaseEventId(string sellingStoreId, string purchaseId) => $"purchase:{sellingStoreId}:{purchaseId}";
+}
+
 /// <summary>The lead scanned at the store: starts a journey (or re-enters a dormant one).</summary>
 public sealed record Scanned(DateTimeOffset At, string? ClerkId, string? EventId = null) : JourneyEvent(At, EventId);
 

@@ -45,8 +45,11 @@ public sealed record JourneyTimer(TimerKind Kind, DateTimeOffset DueAt, int Vers
 /// <summary>One line of "who is at which step, and why" (the history the lead view shows).</summary>
 public sealed record JourneyHistoryEntry(DateTimeOffset At, string What, JourneyStage Stage);
 
-/// <summary>A follow-up a clerk owes, visible on the store's task list until closed.</summary>
-public sealed record ClerkTask(string TaskId, string Kind, DateTimeOffset DueAt, string? Ref = null);
+/// <summary>
+/// A follow-up owed, visible on the store's task list until closed: the journey's clerk's, or the store's own
+/// (<paramref name="ForStore"/>: an escalation, or a lead recruited by a store code).
+/// </summary>
+public sealed record ClerkTask(string TaskId, string Kind, DateTimeOffset DueAt, string? Ref = null, bool ForStore = false);
 
 /// <summary>
 /// One lead's nurture path at one store. <see cref="Version"/> grows with every transition; timers remember the
@@ -69,9 +72,19 @@ public sealed record JourneyState(
     IReadOnlyDictionary<DateOnly, int> MessagesByDay,
     IReadOnlyList<string> RecentEventIds,
     IReadOnlyList<JourneyHistoryEntry> History,
-    DateTimeOffset? EndedAt = null)
+    DateTimeOffset? EndedAt = null,
+    string? CohortGroupId = null)
 {
     public const int RecentEventIdLimit = 32;
 
-    public DateTimeOffset? NextTimerAt => Timers.Count == 0 ? null : Timers.Min(t => t.DueAt);
+    /// <summary>History lines kept (the oldest go first): a journey row stays far below the 64 KB a Table property holds.</summary>
+    public const int HistoryLimit = 50;
+
+    public DateTimeOffset? NextTimerAt => NextTimer?.DueAt;
+
+    /// <summary>The timer that comes due first (the one a wake-up message is set for).</summary>
+    public JourneyTimer? NextTimer => Timers.Count == 0 ? null : Timers.MinBy(t => t.DueAt);
+
+    /// <summary>Timers due at <paramref name="now"/>, earliest first.</summary>
+    public IReadOnlyList<JourneyTimer> DueTimers(DateTimeOffset now) => [.. Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt)];
 }

@@ -32,9 +32,13 @@ internal sealed class StoreWriteSet(IReadOnlyList<Group> groups)
     {
         var current = member.GroupIdOfTier(tier);
         if (current is not null) return (_groups.Find(g => g.GroupId == current), false);
-        var seat = SeatAssigner.Assign(_groups, tier, policy.GroupCapacity, policy.MaxGroupsPerTier);
+        var seat = SeatAssigner.Assign(_groups, tier, policy.CapacityOf(tier), policy.MaxGroupsPerTier);
         return (seat, seat is not null);
     }
+
+    /// <summary>A new seat of <paramref name="tier"/> for a lead whose membership this batch does not write (null when the tier is full).</summary>
+    public Group? NewSeat(GroupTier tier, StorePolicy policy) =>
+        SeatAssigner.Assign(_groups, tier, policy.CapacityOf(tier), policy.MaxGroupsPerTier);
 
     /// <summary>Transaction actions an event adds: its own rows, plus the member, new seat and counter rows not yet in the batch.</summary>
     public int ActionsFor(int ownRows, string? memberLeadId, Group? newSeat, IEnumerable<CounterKey> counterKeys) =>
@@ -51,7 +55,7 @@ internal sealed class StoreWriteSet(IReadOnlyList<Group> groups)
         Actions += actions;
         if (newSeat is not null)
         {
-            member = member! with { GroupIds = [.. member.GroupIds, newSeat.GroupId] };
+            if (member is not null) member = member with { GroupIds = [.. member.GroupIds, newSeat.GroupId] };
             var index = _groups.FindIndex(g => g.GroupId == newSeat.GroupId);
             if (index >= 0) _groups[index] = newSeat;
             else _groups.Add(newSeat);

@@ -34,7 +34,8 @@ public sealed class ObservabilityTests(AzuriteFixture azurite)
         await (await app.Anonymous().Scan(code, "p1")).Json(HttpStatusCode.OK);
 
         Assert.Equal(2, Interlocked.Read(ref scans));
-        Assert.InRange(Interlocked.Read(ref storageRequests), 3, 10);
+        // Scans and their journey steps (reads, transactions, the welcome, wake-ups): a handful each, not dozens.
+        Assert.InRange(Interlocked.Read(ref storageRequests), 3, 16);
         Assert.NotNull(app.Services.GetService<MeterProvider>());
         Assert.NotNull(app.Services.GetService<TracerProvider>());
     }

@@ -1,3 +1,4 @@
+using Funnel.App.Apis;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -65,7 +66,19 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
                     Assert.True(served.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"{name}: GET {path} answered {(int)served.StatusCode}");
                     break;
                 case "queueTrigger":
-                    Assert.Equal(FunnelQueues.PurchasesName, trigger.GetProperty("queueName").GetString());
+                    // Each queue function listens on the app's queue of that name (the app puts its messages there).
+                    var queues = new Dictionary<string, string>
+                    {
+                        [TriggersApi.PurchasesQueueFunction] = FunnelQueues.PurchasesName,
+                        [TriggersApi.JourneyTimersFunction] = FunnelQueues.JourneyTimersName,
+                    };
+                    Assert.True(queues.TryGetValue(name, out var queue), $"{name}: a queue function this contract test does not know; add it here.");
+                    Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
+                    await AssertTriggerEndpoint(client, name);
+                    break;
+                case "timerTrigger":
+                    Assert.Equal(TriggersApi.JourneySweepFunction, name);
+                    Assert.Matches(@"^\S+ \S+ \S+ \S+ \S+ \S+$", trigger.GetProperty("schedule").GetString()); // six-field NCRONTAB
                     await AssertTriggerEndpoint(client, name);
                     break;
                 case "serviceBusTrigger":

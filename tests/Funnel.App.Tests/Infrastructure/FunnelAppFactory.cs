@@ -27,8 +27,12 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
 
-    public FunnelAppFactory(string connectionString, string? tablePrefix = null, IDictionary<string, string?>? settings = null)
+    private readonly bool _fakeClock;
+
+    /// <param name="fakeClock">false: the app keeps its own clock (real, or scaled by Journeys:TimeScale) instead of <see cref="Time"/>.</param>
+    public FunnelAppFactory(string connectionString, string? tablePrefix = null, IDictionary<string, string?>? settings = null, bool fakeClock = true)
     {
+        _fakeClock = fakeClock;
         TablePrefix = tablePrefix ?? "t" + Guid.NewGuid().ToString("N")[..10];
         ConnectionString = connectionString;
         _settings = new Dictionary<string, string?>
@@ -61,7 +65,7 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureServices(services =>
         {
-            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+            if (_fakeClock) services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
             // The local runner calls the trigger endpoints through the in-memory test server, not a socket.
             services.Replace(ServiceDescriptor.Singleton<Funnel.App.Triggers.ITriggerTransport>(new TestServerTransport(this)));
         });

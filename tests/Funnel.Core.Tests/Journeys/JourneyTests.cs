@@ -218,10 +218,13 @@ public sealed class JourneyTests
         _time.Advance(TimeSpan.FromHours(1));
         var (_, late) = Apply(breached, new QuestionAnswered(Now, "q1"));
 
-        Assert.Contains(new Escalate("answer deadline breached", "q1"), breach);
+        var escalation = Assert.IsType<OpenTask>(breach.Single(x => x is OpenTask)).Task;
+        Assert.Equal(("escalation", true, "q1"), (escalation.Kind, escalation.ForStore, escalation.Ref));
+        Assert.Contains(escalation, breached!.Tasks);
         Assert.Contains(breach, x => x is CountMetric { Metric: "question-late" });
         Assert.DoesNotContain(late, x => x is CountMetric);
         Assert.Contains(late, x => x is CloseTask { Outcome: "answered late" });
+        Assert.Contains(new CloseTask(escalation.TaskId, "answered late"), late);
     }
 
     [Theory]
