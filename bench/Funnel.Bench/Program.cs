@@ -11,11 +11,14 @@ switch (scenario)
     case "purchases":
         await PurchaseBenchmark.RunAsync(options);
         return 0;
+    case "journeys":
+        await JourneyBenchmark.RunAsync(options);
+        return 0;
     case "storage":
         await StorageBenchmark.RunAsync(options);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, storage. Options: --clients N --seconds N --stores N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, storage. Options: --clients N --seconds N --stores N");
         return 2;
 }
 

@@ -106,7 +106,7 @@ internal sealed partial class StoreLanes(
         /// <summary>More than fit in one transaction, so a full batch is never short of work.</summary>
         private const int MaxTaken = ScanPlanner.MaxTransactionActions;
 
-        private static readonly TimeSpan CleanupLinger = TimeSpan.FromMilliseconds(250);
+        private static readonly TimeSpan CleanupLinger = TimeSpan.FromSeconds(2);
 
         /// <summary>Refusals in a row without a commit before the lane gives up on its batch (each refusal fixes one cause).</summary>
         private const int MaxRefusalsInARow = 2 * MaxTaken;
