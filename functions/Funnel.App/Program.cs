@@ -5,6 +5,10 @@ if (args is ["token", ..])
 {
     return DevTokenCommand.Run(args[1..]);
 }
+if (args is ["package", ..])
+{
+    return PackageCommand.Run(args[1..]);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunnel();

@@ -42,7 +42,7 @@ public static class JourneyFixtures
                 if (row.RowKey.Contains("|o|", StringComparison.Ordinal)) return false;
             }
             return true;
-        }, TimeSpan.FromSeconds(10)), "An outbox row stayed behind.");
+        }, TimeSpan.FromSeconds(30)), "An outbox row stayed behind.");
     }
 
     /// <summary>Runs the sweep as the timer trigger (or the local runner) would.</summary>

@@ -1,0 +1,116 @@
+// The app on the Flex Consumption plan (FC1). The app is an ASP.NET Core custom handler: host.json starts
+// "dotnet Funnel.App.dll". Runtime "dotnet-isolated" 10.0 is used only for its image (it has the .NET 10 runtime
+// the dll needs); a customHandler section in host.json makes the host dispatch to the handler whatever the
+// runtime's name. (Runtime "custom" is allowed on Flex too, but its image is not documented to carry dotnet.)
+param name string
+param planName string
+param location string
+param tags object = {}
+
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainer string
+param serviceBusNamespace string
+param appInsightsConnectionString string
+param keyVaultUri string
+
+@description('Entra ID authority for user tokens, e.g. https://login.microsoftonline.com/<tenant>/v2.0.')
+param authAuthority string
+
+@description('Entra ID audience of user tokens (the API app registration\'s application ID URI or client id).')
+param authAudience string
+
+@description('Instances the plan may scale out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance (the app needs under 300 MB).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+var secret = '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets'
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainer}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        // Host and app storage, identity-based (no keys anywhere).
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // The PurchasesServiceBus trigger.
+        { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: serviceBusNamespace }
+        { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
+        { name: 'ServiceBusConnection__clientId', value: identityClientId }
+        // Telemetry: the host's and the app's OpenTelemetry exporter, both with Entra ID.
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        // Users sign in with Entra ID; app roles hq, store, clerk, pos map to the app's roles.
+        { name: 'Auth__Authority', value: authAuthority }
+        { name: 'Auth__Audience', value: authAudience }
+        // Keys from Key Vault.
+        { name: 'Funnel__LeadHashKey', value: '${secret}/lead-hash-key)' }
+        { name: 'Funnel__CodeSigningKey', value: '${secret}/code-signing-key)' }
+        { name: 'Funnel__PublicBaseUrl', value: 'https://${name}.azurewebsites.net' }
+      ]
+    }
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
