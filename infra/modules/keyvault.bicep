@@ -1,5 +1,6 @@
-// The app's secrets (the lead-hash and code-signing keys, and the JWT signing key when not on Entra ID), read by the
-// app's identity through Key Vault references. RBAC only; purge protection on (the keys cannot be recreated).
+// The app's secrets (the lead-hash and code-signing keys), read by the app's identity through Key Vault references.
+// RBAC only; purge protection on (the keys cannot be recreated). A deleted vault keeps its name for 90 days: deploying
+// again into a re-created resource group of the same id fails until it is recovered (az keyvault recover) or purged.
 param name string
 param location string
 param tags object = {}

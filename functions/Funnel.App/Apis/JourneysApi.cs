@@ -124,14 +124,16 @@ internal static class JourneysApi
     /// <c>?clerkId=</c> (<c>-</c>: the store's own, such as escalations).
     /// </summary>
     internal static async Task<Results<Ok<TasksResponse>, ProblemHttpResult>> GetTasks(
-        string storeId, string? clerkId, ClaimsPrincipal user, JourneyRepository journeys, TimeProvider time, CancellationToken cancellationToken)
+        string storeId, string? clerkId, ClaimsPrincipal user, JourneyRepository journeys, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
     {
         if (user.IsInRole(Roles.Clerk) && !user.IsInRole(Roles.Store) && !user.IsInRole(Roles.Hq))
         {
             var own = user.FindFirstValue(Roles.ClerkIdClaim);
+            if (own is null) return Problems.Forbidden("The clerk token carries no clerkId claim, so it has no task list.");
             if (clerkId is not null && clerkId != own) return Problems.Forbidden($"A clerk token sees its own tasks only (clerk '{own}').");
             clerkId = own;
         }
+        if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
         if (clerkId is not null && clerkId != JourneyRows.StoreOwner && !Ids.IsValid(clerkId)) return Problems.BadRequest(Ids.Describe("clerkId"));
         var now = time.GetUtcNow();
         var rows = await journeys.ListTasksAsync(storeId, clerkId, cancellationToken);

@@ -109,8 +109,9 @@ internal sealed partial class JourneyService(
     private async Task SendWakeAsync(WakeMessage wake, CancellationToken cancellationToken)
     {
         var delay = RealDelay(wake.Timer.DueAt - time.GetUtcNow());
+        // Never expire: a message hidden for almost 7 days would otherwise live only a minute once visible.
         await queues.JourneyTimers.SendMessageAsync(JsonSerializer.Serialize(wake, JourneyRows.Json),
-            visibilityTimeout: delay > MaxQueueDelay ? MaxQueueDelay : delay, cancellationToken: cancellationToken);
+            visibilityTimeout: delay > MaxQueueDelay ? MaxQueueDelay : delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
     }
 
     /// <summary>How long <paramref name="appTime"/> of app time lasts in real time (the clock may be scaled).</summary>

@@ -213,8 +213,8 @@ internal sealed partial class StoreLanes(
 
         /// <summary>
         /// Commits as much work of one kind from the head of the batch as fits in one transaction, with as many
-        /// clean-ups as still fit, or fixes what made storage refuse it. Either way, progress: the batch shrinks or
-        /// a cause of refusal is gone.
+        /// clean-ups as still fit, or fixes what made storage refuse it. Either way, progress: the batch shrinks, a
+        /// cause of refusal is gone, or an item that can never be written is failed and removed.
         /// </summary>
         private async Task CommitOnceAsync(List<PendingWork> batch)
         {
@@ -238,6 +238,13 @@ internal sealed partial class StoreLanes(
                 _ => PlanJourneys(state, run.Cast<PendingJourney>().ToList(), batch, now),
             };
 
+            if (run.Count > 0 && plan.Accepted == 0)
+            {
+                // The first item alone does not fit in one transaction: refuse it, or the lane would spin on it.
+                batch.Remove(run[0]);
+                run[0].Fail(new InvalidOperationException($"Store {_storeId}: one piece of work needs more than {ScanPlanner.MaxTransactionActions} rows in a transaction."));
+                return;
+            }
             var (actions, what) = state.BuildTransaction(_storeId, plan, run, own);
             var cleanups = batch.OfType<PendingCleanup>().Take(ScanPlanner.MaxTransactionActions - actions.Count).ToList();
             foreach (var cleanup in cleanups)
@@ -327,6 +334,13 @@ internal sealed partial class StoreLanes(
         private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanJourneys(
             LaneState state, List<PendingJourney> journeys, List<PendingWork> batch, DateTimeOffset now)
         {
+            // Every item of a lead starts from the newest journey any of them read (and its ETag), so the write's
+            // base state and its condition always belong together.
+            foreach (var lead in journeys.GroupBy(p => p.JourneyLeadId, StringComparer.Ordinal))
+            {
+                var newest = lead.MaxBy(p => p.Stored?.Version ?? -1)!;
+                foreach (var p in lead) if (!ReferenceEquals(p, newest)) p.RefreshJourney(newest.Stored, newest.ETag);
+            }
             var plan = JourneyPlanner.Plan(state.Policy, state.JourneyPolicy, state.Groups, _storeId,
                 [.. journeys.Select(p => new JourneyInput(p.JourneyLeadId, p.Stored, p.Events))]);
             var own = new List<(TableTransactionAction, LaneAction)>(plan.ActionCount);
@@ -403,12 +417,21 @@ internal sealed partial class StoreLanes(
             {
                 // A scan's journey start met a journey row after all: the scan goes alone, the journey path takes over.
                 foreach (var scan in batch.OfType<PendingScan>().Where(p => p.Input.LeadId == journeyLead)) scan.NoJourneyStart = true;
-                // The journey changed since it was read (another instance, or a row that was not as the state said):
-                // read it again and decide again.
-                var journey = await _owner._journeys.ReadAsync(_storeId, journeyLead, _owner._stopping.Token);
-                foreach (var p in batch.OfType<PendingJourney>().Where(p => p.JourneyLeadId == journeyLead))
+                var pending = batch.OfType<PendingJourney>().Where(p => p.JourneyLeadId == journeyLead).ToList();
+                if (failed.IsJourneyRow && status is StatusCodes.Status412PreconditionFailed or StatusCodes.Status409Conflict)
                 {
-                    p.RefreshJourney(journey?.State, journey?.ETag ?? default);
+                    // The journey changed since it was read (another instance): read it again and decide again.
+                    var journey = await _owner._journeys.ReadAsync(_storeId, journeyLead, _owner._stopping.Token);
+                    pending.ForEach(p => p.RefreshJourney(journey?.State, journey?.ETag ?? default));
+                    return;
+                }
+                // Storage will not take this journey's other rows as planned (a task or due row not as the state
+                // says): fail its events rather than retry them forever, and let the neighbours through.
+                var notWritten = new InvalidOperationException($"Store {_storeId}: storage refused the rows of journey {journeyLead} ({status}): {reason}");
+                foreach (var p in pending)
+                {
+                    batch.Remove(p);
+                    p.Fail(notWritten);
                 }
                 return;
             }

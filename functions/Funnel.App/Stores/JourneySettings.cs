@@ -79,7 +79,7 @@ internal sealed record JourneySettings(
         {
             v.Add("journey.trialCohortCapacity", $"'journey.trialCohortCapacity' must be between {StorePolicy.MinCohortCapacity} and {StorePolicy.MaxCohortCapacity} (a trial cohort is a small group).");
         }
-        if (v.IsValid && LastChanceBeforeHours is { } last && TimeSpan.FromHours(last) >= TimeSpan.FromDays(QnaWindowDays ?? 7))
+        if (v.IsValid && TimeSpan.FromHours(LastChanceBeforeHours ?? 24) >= TimeSpan.FromDays(QnaWindowDays ?? 7))
         {
             v.Add("journey.lastChanceBeforeHours", "'journey.lastChanceBeforeHours' must be shorter than the Q&A window.");
         }

@@ -10,6 +10,9 @@ namespace Funnel.Core.Journeys;
 /// </summary>
 public static class Journey
 {
+    /// <summary>Open questions a journey holds at once; more are logged, not taken (keeps a transition within one transaction).</summary>
+    public const int MaxOpenQuestions = 20;
+
     public static (JourneyState? State, IReadOnlyList<JourneyEffect> Effects) Decide(JourneyState? state, JourneyEvent e, JourneyPolicy policy, string leadId, string storeId)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -122,7 +125,7 @@ public static class Journey
                     End(JourneyStage.Dormant, "Q&A window ended");
                     break;
                 case TimerKind.AnswerDeadline:
-                    if (S.Tasks.Any(x => x.TaskId == AnswerTaskId(timer.Ref)))
+                    if (S.Tasks.Any(x => x.TaskId == AnswerTaskId(timer.Ref)) && S.Tasks.All(x => x.TaskId != EscalationTaskId(timer.Ref)))
                     {
                         Log($"question {timer.Ref} not answered in time: escalated to the store");
                         _effects.Add(new CountMetric("question-late", S.ClerkId, now));
@@ -167,6 +170,13 @@ public static class Journey
         public void Ask(string questionId)
         {
             if (_state is null || S.Stage.IsFinal()) return;
+            // Asked again while open (a client retry without an event id): one question, one task.
+            if (S.Tasks.Any(t => t.TaskId == AnswerTaskId(questionId))) return;
+            if (S.Tasks.Count(t => t.Kind == "answer-question") >= MaxOpenQuestions)
+            {
+                Log($"question {questionId} not taken: {MaxOpenQuestions} questions are waiting for an answer already");
+                return;
+            }
             Engage($"question {questionId} asked");
             var due = now + policy.AnswerDeadline;
             Open("answer-question", due, questionId);

@@ -34,7 +34,8 @@ public sealed record JourneyWrite(string LeadId, JourneyState? Stored, JourneySt
     private static List<(string?, ClerkTask)> Diff(JourneyState from, JourneyState? without)
     {
         var other = without?.Tasks.Select(t => (OwnerOf(t, without), t)).ToHashSet() ?? [];
-        return [.. from.Tasks.Select(t => (OwnerOf(t, from), t)).Where(x => !other.Contains(x))];
+        // Distinct: one row per task, even if a state ever listed a task twice (a transaction may not hold a row twice).
+        return [.. from.Tasks.Select(t => (OwnerOf(t, from), t)).Where(x => !other.Contains(x)).Distinct()];
     }
 }
 
@@ -60,7 +61,8 @@ public sealed record JourneyPlan(
 /// <see cref="Journey.Decide"/> per event (a lead's events in order, the state carried from one to the next), the
 /// counts the effects name on the clerk's row of the effect's local day, a trial-cohort seat for
 /// <see cref="JoinGroup"/>, and the rows each journey changes (<see cref="JourneyWrite"/>). An input whose writes
-/// would not fit waits for the next transaction.
+/// would not fit waits for the next transaction; the caller must refuse a first input that does not fit alone
+/// (<see cref="JourneyPlan.Accepted"/> 0).
 /// </summary>
 public static class JourneyPlanner
 {

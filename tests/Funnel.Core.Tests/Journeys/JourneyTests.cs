@@ -210,6 +210,29 @@ public sealed class JourneyTests
     }
 
     [Fact]
+    public void Decide_SameQuestionAskedTwiceWithoutAnEventId_IsOneTaskAndOneDeadline()
+    {
+        var (once, _) = Apply(Started(), new QuestionAsked(Now, "q1"));
+
+        var (twice, effects) = Apply(once, new QuestionAsked(Now, "q1"));
+
+        Assert.Same(once, twice);
+        Assert.Empty(effects);
+        Assert.Single(twice!.Tasks);
+        Assert.Single(twice.Timers, t => t.Kind == TimerKind.AnswerDeadline);
+    }
+
+    [Fact]
+    public void Decide_MoreOpenQuestionsThanTheCap_AreLoggedNotTaken()
+    {
+        var state = Started();
+        for (var i = 0; i < Journey.MaxOpenQuestions + 3; i++) state = Apply(state, new QuestionAsked(Now, $"q{i}")).State!;
+
+        Assert.Equal(Journey.MaxOpenQuestions, state.Tasks.Count(t => t.Kind == "answer-question"));
+        Assert.Contains(state.History, h => h.What.Contains("not taken", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Decide_DeadlineBreached_EscalatesAndCountsLateOnce()
     {
         var (asked, _) = Apply(Started(), new QuestionAsked(Now, "q1"));
