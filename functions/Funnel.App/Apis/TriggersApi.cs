@@ -22,6 +22,7 @@ internal static class TriggersApi
     public const string PurchasesServiceBusFunction = "PurchasesServiceBus";
     public const string JourneyTimersFunction = "JourneyTimers";
     public const string JourneySweepFunction = "JourneySweep";
+    public const string CampaignPushFunction = "CampaignPush";
 
     /// <summary>The local runner's stand-in for a channel adapter: logs each outbound message (no function.json: in Azure the adapter is its own app).</summary>
     public const string OutboundMessagesFunction = "OutboundMessages";
@@ -41,6 +42,7 @@ internal static class TriggersApi
         triggers.MapPost($"/{JourneyTimersFunction}", JourneyTimerTrigger);
         triggers.MapPost($"/{JourneySweepFunction}", JourneySweepTrigger);
         triggers.MapPost($"/{OutboundMessagesFunction}", OutboundMessageTrigger);
+        triggers.MapPost($"/{CampaignPushFunction}", CampaignPushTrigger);
         return app;
     }
 
@@ -66,6 +68,39 @@ internal static class TriggersApi
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(e, "Wake-up for {StoreId}/{LeadId} failed and will be retried", wake!.StoreId, wake.LeadId);
+            return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    /// <summary>A campaign push batch (or the delayed execution check); a message that is not one goes to the poison queue.</summary>
+    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> CampaignPushTrigger(
+        TriggerEnvelope envelope, Campaigns.CampaignService campaigns, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Funnel.Triggers.CampaignPush");
+        var text = envelope.Text(MessageBinding);
+        Campaigns.PushBatch? batch = null;
+        try
+        {
+            batch = text is null ? null : System.Text.Json.JsonSerializer.Deserialize<Campaigns.PushBatch>(text, Storage.JourneyRows.Json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // poisoned below
+        }
+        if (batch is null || batch.Kind is not ("assign" or "check") || string.IsNullOrEmpty(batch.CampaignId) || batch.Stores is null || batch.AssetIds is null)
+        {
+            await queues.PoisonOf(queues.CampaignPush).SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
+            logger.LogError("Campaign push message moved to the poison queue: not a push batch");
+            return TypedResults.Ok(TriggerResponse.WithLog("Poisoned: not a push batch."));
+        }
+        try
+        {
+            await campaigns.ProcessAsync(batch, cancellationToken);
+            return TypedResults.Ok(TriggerResponse.WithLog($"Campaign {batch.CampaignId} {batch.Kind} {batch.Batch}: {batch.Stores.Count} stores."));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Campaign push batch {Batch} of {CampaignId} failed and will be retried", batch.Batch, batch.CampaignId);
             return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
         }
     }

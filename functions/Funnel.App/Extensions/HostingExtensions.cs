@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Funnel.App.Apis;
 using Funnel.App.Auth;
+using Funnel.App.Campaigns;
 using Funnel.App.Journeys;
 using Funnel.App.Lanes;
 using Funnel.App.Purchases;
@@ -35,17 +36,21 @@ internal static class HostingExtensions
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new CodeSigner(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
+        services.AddSingleton(sp => new Core.Campaigns.ShareLinks(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
+        services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();
         services.AddSingleton<StorageConnection>();
         services.AddSingleton<FunnelTables>();
         services.AddSingleton<FunnelQueues>();
+        services.AddSingleton<FunnelBlobs>();
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
         services.AddSingleton<StoreRepository>();
         services.AddSingleton<LeadRepository>();
         services.AddSingleton<JourneyRepository>();
         services.AddSingleton<JourneyService>();
+        services.AddSingleton<CampaignService>();
         services.AddSingleton<StoreLanes>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<PurchaseService>();
@@ -79,6 +84,7 @@ internal static class HostingExtensions
         app.MapScansApi();
         app.MapLeadsApi();
         app.MapJourneysApi();
+        app.MapCampaignsApi(app.Services.GetRequiredService<IOptions<CampaignOptions>>().Value.MaxAssetBytes);
         app.MapDiagnosticsApi();
         app.MapPurchasesApi();
         app.MapLeaderboardApi();

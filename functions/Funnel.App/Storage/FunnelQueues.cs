@@ -12,6 +12,7 @@ internal sealed class FunnelQueues
     public const string PurchasesName = "purchases";
     public const string JourneyTimersName = "journey-timers";
     public const string OutboundMessagesName = "outbound-messages";
+    public const string CampaignPushName = "campaign-push";
     public const string PoisonSuffix = "-poison";
 
     public FunnelQueues(StorageConnection connection, StorageRequestCounter counter)
@@ -29,6 +30,7 @@ internal sealed class FunnelQueues
         PurchasesPoison = PoisonOf(Purchases);
         JourneyTimers = Service.GetQueueClient(Prefix + JourneyTimersName);
         OutboundMessages = Service.GetQueueClient(Prefix + OutboundMessagesName);
+        CampaignPush = Service.GetQueueClient(Prefix + CampaignPushName);
     }
 
     public QueueServiceClient Service { get; }
@@ -42,8 +44,12 @@ internal sealed class FunnelQueues
     /// <summary>Messages to leads, for the channel adapter (messaging app, SMS) to deliver.</summary>
     public QueueClient OutboundMessages { get; }
 
+    /// <summary>A campaign push's fan-out: batches of at most 100 stores, and the delayed execution check.</summary>
+    public QueueClient CampaignPush { get; }
+
     /// <summary>Every queue the app uses, with its poison twin.</summary>
-    public IEnumerable<QueueClient> All => [Purchases, PurchasesPoison, JourneyTimers, PoisonOf(JourneyTimers), OutboundMessages, PoisonOf(OutboundMessages)];
+    public IEnumerable<QueueClient> All =>
+        [Purchases, PurchasesPoison, JourneyTimers, PoisonOf(JourneyTimers), OutboundMessages, PoisonOf(OutboundMessages), CampaignPush, PoisonOf(CampaignPush)];
 
     public QueueClient PoisonOf(QueueClient queue) => Service.GetQueueClient(queue.Name + PoisonSuffix);
 

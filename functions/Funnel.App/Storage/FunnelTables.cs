@@ -19,6 +19,7 @@ internal sealed class FunnelTables
         Stores = Service.GetTableClient(connection.TablePrefix + "stores");
         Leads = Service.GetTableClient(connection.TablePrefix + "leads");
         Directory = Service.GetTableClient(connection.TablePrefix + "directory");
+        Campaigns = Service.GetTableClient(connection.TablePrefix + "campaigns");
     }
 
     public TableServiceClient Service { get; }
@@ -32,5 +33,8 @@ internal sealed class FunnelTables
     /// <summary>Lists of things: every store, by id (for regions, pushes, leaderboards).</summary>
     public TableClient Directory { get; }
 
-    public IEnumerable<TableClient> All => [Stores, Leads, Directory];
+    /// <summary>One partition per campaign: the campaign, its assets, its pushes, and one row per store and asset assigned.</summary>
+    public TableClient Campaigns { get; }
+
+    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns];
 }

@@ -6,7 +6,7 @@ namespace Funnel.App.Storage;
 /// <summary>
 /// How the app reaches its storage account, read the way the Functions host reads it: "AzureWebJobsStorage" as a
 /// connection string (Azurite: UseDevelopmentStorage=true), or identity-based ("AzureWebJobsStorage:accountName",
-/// optional ":tableServiceUri"/":queueServiceUri", ":credential" = managedidentity and ":clientId").
+/// optional ":tableServiceUri"/":queueServiceUri"/":blobServiceUri", ":credential" = managedidentity and ":clientId").
 /// </summary>
 internal sealed class StorageConnection
 {
@@ -18,6 +18,7 @@ internal sealed class StorageConnection
         var account = section["accountName"];
         TableUri = Endpoint(section["tableServiceUri"], account, "table");
         QueueUri = Endpoint(section["queueServiceUri"], account, "queue");
+        BlobUri = Endpoint(section["blobServiceUri"], account, "blob");
         if (ConnectionString is null && (TableUri is null || QueueUri is null))
         {
             throw new InvalidOperationException(
@@ -37,6 +38,7 @@ internal sealed class StorageConnection
     public string? ConnectionString { get; }
     public Uri? TableUri { get; }
     public Uri? QueueUri { get; }
+    public Uri? BlobUri { get; }
     public TokenCredential Credential { get; }
 
     /// <summary>Namespaces every table name (tests give each test its own).</summary>

@@ -3,10 +3,10 @@ using Azure;
 namespace Funnel.App.Storage;
 
 /// <summary>
-/// Creates the tables and queues at start-up. If storage is not reachable yet, the app still starts (health says 503)
+/// Creates the tables, queues and the assets container at start-up. If storage is not reachable yet, the app still starts (health says 503)
 /// and creation is tried again in the background until it succeeds.
 /// </summary>
-internal sealed partial class StorageInitializer(FunnelTables tables, FunnelQueues queues, ILogger<StorageInitializer> logger) : BackgroundService
+internal sealed partial class StorageInitializer(FunnelTables tables, FunnelQueues queues, FunnelBlobs blobs, ILogger<StorageInitializer> logger) : BackgroundService
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -38,6 +38,7 @@ internal sealed partial class StorageInitializer(FunnelTables tables, FunnelQueu
         {
             foreach (var table in tables.All) await table.CreateIfNotExistsAsync(cancellationToken);
             foreach (var queue in queues.All) await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await blobs.Assets.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             _ready.TrySetResult();
         }
         catch (Exception e) when (e is RequestFailedException or OperationCanceledException or AggregateException or HttpRequestException)

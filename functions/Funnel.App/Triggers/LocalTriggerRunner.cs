@@ -43,6 +43,7 @@ internal sealed partial class LocalTriggerRunner(
         {
             PollAsync(queues.Purchases, TriggersApi.PurchasesQueueFunction, settings, stoppingToken),
             PollAsync(queues.JourneyTimers, TriggersApi.JourneyTimersFunction, settings, stoppingToken),
+            PollAsync(queues.CampaignPush, TriggersApi.CampaignPushFunction, settings, stoppingToken),
             // Like a TimerTrigger: every SweepIntervalSeconds of app time (but at most once a second of real time).
             EveryAsync(TimeSpan.FromSeconds(Math.Max(1, journeys.SweepIntervalSeconds / journeys.TimeScale)), TriggersApi.JourneySweepFunction, stoppingToken),
         };
