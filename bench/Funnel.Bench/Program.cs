@@ -14,11 +14,14 @@ switch (scenario)
     case "journeys":
         await JourneyBenchmark.RunAsync(options);
         return 0;
+    case "campaigns":
+        await CampaignBenchmark.RunAsync(options);
+        return 0;
     case "storage":
         await StorageBenchmark.RunAsync(options);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, storage. Options: --clients N --seconds N --stores N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage. Options: --clients N --seconds N --stores N");
         return 2;
 }
 

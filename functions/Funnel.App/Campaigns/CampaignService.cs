@@ -43,6 +43,7 @@ internal sealed class CampaignService(
     FunnelQueues queues,
     FunnelBlobs blobs,
     StoreRepository stores,
+    LeadRepository leads,
     JourneyService journeys,
     TimeProvider time,
     IOptions<CampaignOptions> options,
@@ -325,10 +326,13 @@ internal sealed class CampaignService(
         throw new InvalidOperationException($"Could not record the ack of {assetId} at {storeId}.");
     }
 
-    /// <summary>A shopper opened a share link: the lead's journey at the sharing store hears of it (content opened).</summary>
+    /// <summary>
+    /// A shopper opened a share link: the lead (if a member of the sharing store) is tagged "campaign:{id}" there and
+    /// its journey hears of it (content opened).
+    /// </summary>
     public async Task OpenedAsync(ShareLink link, string? leadId, CancellationToken cancellationToken)
     {
-        if (leadId is null) return;
+        if (leadId is null || !await leads.TagAsync(link.StoreId, leadId, $"campaign:{link.CampaignId}", cancellationToken)) return;
         await journeys.ApplyAsync(link.StoreId, leadId, [new Core.Journeys.ContentOpened(time.GetUtcNow())], cancellationToken);
     }
 

@@ -60,6 +60,32 @@ internal sealed class LeadRepository(FunnelTables tables)
         }
     }
 
+    /// <summary>
+    /// Adds a tag to the lead's membership at the store (idempotent). Conditional on the ETag it read, like every
+    /// membership write: a store lane writing the row meanwhile makes this read again, and the lane's own write
+    /// conditional on its older ETag re-reads too, so neither change is lost. False when the lead is no member there.
+    /// </summary>
+    public async Task<bool> TagAsync(string storeId, string leadId, string tag, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxIndexAttempts; attempt++)
+        {
+            var read = await ReadMemberAsync(storeId, leadId, cancellationToken);
+            if (read is not { } current) return false;
+            if (current.Member.Tags.Contains(tag)) return true;
+            try
+            {
+                await tables.Stores.UpdateEntityAsync(StoreRows.Member(storeId, current.Member with { Tags = [.. current.Member.Tags, tag] }),
+                    current.ETag, TableUpdateMode.Replace, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed)
+            {
+                // written meanwhile: read again
+            }
+        }
+        throw new InvalidOperationException($"Lead {leadId}: could not tag its membership at {storeId} after {MaxIndexAttempts} attempts.");
+    }
+
     public async Task<LeadIndex?> GetIndexAsync(string leadId, CancellationToken cancellationToken)
     {
         var row = await tables.Leads.GetEntityIfExistsAsync<TableEntity>(leadId, RowKey, cancellationToken: cancellationToken);

@@ -110,6 +110,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         using var download = new HttpClient();
         Assert.Equal(bytes, await download.GetByteArrayAsync(opened.Headers.Location));
         Assert.Contains("content opened", await hq.History(leadId));
+        Assert.Contains("campaign:spring", (await hq.Lead(leadId)).GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         await (await noRedirect.GetAsync(path[..^3] + "AAA")).Problem(HttpStatusCode.BadRequest);
         app.Time.Advance(TimeSpan.FromDays(15));
         await (await noRedirect.GetAsync(path)).Problem(HttpStatusCode.Gone);
