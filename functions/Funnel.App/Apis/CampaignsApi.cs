@@ -144,6 +144,7 @@ internal static class CampaignsApi
         ShareLinks links, TimeProvider time, IOptions<CampaignOptions> options, IOptions<FunnelOptions> funnel, CancellationToken cancellationToken)
     {
         if (leadId is not null && !LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("'leadId' is 32 lowercase hex characters.");
+        if (clerkId is not null && !Ids.IsValid(clerkId)) return Problems.BadRequest(Ids.Describe("clerkId"));
         var campaignId = await campaigns.CampaignOfAssetAsync(assetId, cancellationToken);
         var assigned = campaignId is not null && (await campaigns.StoreAssetsAsync(storeId, cancellationToken)).Any(a => a.Asset.AssetId == assetId);
         if (!assigned) return Problems.NotFound($"Asset '{assetId}' was not pushed to store '{storeId}'.");
@@ -155,7 +156,7 @@ internal static class CampaignsApi
 
     /// <summary>The public end of a share link: 302 to a fresh download URL; 4xx with a reason when the link is bad or expired.</summary>
     internal static async Task<Results<RedirectHttpResult, ProblemHttpResult>> OpenShareLink(
-        string token, string? lead, ShareLinks links, CampaignService campaigns, TimeProvider time, CancellationToken cancellationToken)
+        string token, ShareLinks links, CampaignService campaigns, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!links.TryVerify(token, time.GetUtcNow(), out var link, out var error))
         {
@@ -163,9 +164,9 @@ internal static class CampaignsApi
                 ? Problems.Create(StatusCodes.Status410Gone, "expired", "This link has expired", error)
                 : Problems.BadRequest(error);
         }
-        var leadId = link!.LeadId ?? (LeadIdHasher.LooksLikeLeadId(lead) ? lead : null);
-        await campaigns.OpenedAsync(link, leadId, cancellationToken);
-        var url = await campaigns.DownloadUrlAsync(link.CampaignId, link.AssetId, cancellationToken);
+        // Only the lead the link was signed for is credited: an unsigned ?lead= could tag anyone.
+        await campaigns.OpenedAsync(link!, token, cancellationToken);
+        var url = await campaigns.DownloadUrlAsync(link!.CampaignId, link.AssetId, cancellationToken);
         return url is null ? Problems.NotFound("This asset is no longer available.") : TypedResults.Redirect(url.ToString());
     }
 

@@ -116,6 +116,8 @@ internal sealed class CampaignService(
         var asset = new Asset(AssetIdOf(campaignId, sha), campaignId, name, contentType, size, sha, blob.Name);
         try
         {
+            // The index first (the id is deterministic): an asset row never exists without it.
+            await tables.Directory.UpsertEntityAsync(new TableEntity(AssetPrefix.TrimEnd('|'), asset.AssetId) { ["CampaignId"] = campaignId }, TableUpdateMode.Replace, cancellationToken);
             await tables.Campaigns.AddEntityAsync(new TableEntity(campaignId, AssetPrefix + asset.AssetId)
             {
                 ["Name"] = name, ["ContentType"] = contentType, ["Size"] = asset.Size, ["Sha256"] = sha, ["Blob"] = blob.Name, ["UploadedAt"] = time.GetUtcNow(),
@@ -123,15 +125,18 @@ internal sealed class CampaignService(
         }
         catch (RequestFailedException e) when (e.Status == StatusCodes.Status409Conflict)
         {
-            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-            return new AssetUpload((await GetAssetAsync(campaignId, asset.AssetId, cancellationToken))!, Duplicate: true);
+            // The same content is registered. (If it is this very upload — the SDK retried an insert that had
+            // landed — its blob is the registered one and stays.)
+            var existing = (await GetAssetAsync(campaignId, asset.AssetId, cancellationToken))!;
+            if (existing.Blob != blob.Name) await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            return new AssetUpload(existing, Duplicate: existing.Blob != blob.Name);
         }
         catch
         {
-            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            var registered = await GetAssetAsync(campaignId, asset.AssetId, CancellationToken.None);
+            if (registered?.Blob != blob.Name) await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
             throw;
         }
-        await tables.Directory.UpsertEntityAsync(new TableEntity(AssetPrefix.TrimEnd('|'), asset.AssetId) { ["CampaignId"] = campaignId }, TableUpdateMode.Replace, cancellationToken);
         return new AssetUpload(asset, Duplicate: false);
     }
 
@@ -170,6 +175,8 @@ internal sealed class CampaignService(
     {
         var assets = await AssetsAsync(campaignId, cancellationToken);
         if (assets.Count == 0) return null;
+        // "All stores" of a campaign with a target region means all stores of that region.
+        if (storeIds is null && region is null) region = (await GetAsync(campaignId, cancellationToken))?.Region;
         var directory = await stores.ListAsync(region, cancellationToken);
         var known = directory.ToDictionary(s => s.StoreId, s => s.Region, StringComparer.Ordinal);
         var targets = storeIds is null
@@ -187,11 +194,16 @@ internal sealed class CampaignService(
         var assetIds = assets.Select(a => a.AssetId).ToList();
         await Parallel.ForEachAsync(batches.Select((b, i) => (b, i)), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (x, ct) =>
             await queues.CampaignPush.SendMessageAsync(JsonSerializer.Serialize(new PushBatch("assign", campaignId, pushId, x.i, x.b, assetIds), JourneyRows.Json), ct));
-        var chase = TimeSpan.FromHours(options.Value.ChaseAfterHours);
-        var delay = TimeSpan.FromTicks((long)(chase.Ticks / journeyOptions.Value.TimeScale));
+        await SendCheckAsync(campaignId, pushId, TimeSpan.FromHours(options.Value.ChaseAfterHours), cancellationToken);
+        return new PushStatus(pushId, now, targets.Count, batches.Count, 0, unknown);
+    }
+
+    /// <summary>The execution check, delayed by <paramref name="wait"/> of app time (at most 6 days a hop; it hops on until due).</summary>
+    private async Task SendCheckAsync(string campaignId, string pushId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks((long)(Math.Max(0, wait.Ticks) / journeyOptions.Value.TimeScale));
         await queues.CampaignPush.SendMessageAsync(JsonSerializer.Serialize(new PushBatch("check", campaignId, pushId, -1, [], []), JourneyRows.Json),
             visibilityTimeout: delay > TimeSpan.FromDays(6) ? TimeSpan.FromDays(6) : delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
-        return new PushStatus(pushId, now, targets.Count, batches.Count, 0, unknown);
     }
 
     /// <summary>A push batch: one assignment per store and asset, upserted 100 to a transaction, then the batch's done mark.</summary>
@@ -199,6 +211,14 @@ internal sealed class CampaignService(
     {
         if (batch.Kind == "check")
         {
+            var push = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(batch.CampaignId, PushKey, cancellationToken: cancellationToken);
+            if (!push.HasValue || push.Value!.GetString("PushId") != batch.PushId) return; // a later push has its own check
+            var due = (push.Value.GetDateTimeOffset("PushedAt") ?? default) + TimeSpan.FromHours(options.Value.ChaseAfterHours);
+            if (due > time.GetUtcNow())
+            {
+                await SendCheckAsync(batch.CampaignId, batch.PushId, due - time.GetUtcNow(), cancellationToken);
+                return;
+            }
             await ChaseAsync(batch.CampaignId, cancellationToken);
             return;
         }
@@ -247,6 +267,23 @@ internal sealed class CampaignService(
             TimeSpan.FromHours(chaseAfterHours ?? options.Value.ChaseAfterHours), time.GetUtcNow());
     }
 
+    private static string FollowUpKey(string campaignId) => $"{JourneyRows.TaskOwnerPrefix(null)}campaign|{campaignId}";
+
+    /// <summary>The store has posted every asset of the campaign: its follow-up task, if any, is done.</summary>
+    private async Task CloseFollowUpIfExecutedAsync(string storeId, string campaignId, CancellationToken cancellationToken)
+    {
+        var mine = await AssignmentsAsync(campaignId, $"{StorePrefix}{storeId}|", cancellationToken);
+        if (mine.Any(a => a.Assignment.Status != AssignmentStatus.Posted)) return;
+        try
+        {
+            await tables.Stores.DeleteEntityAsync(storeId, FollowUpKey(campaignId), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == StatusCodes.Status404NotFound)
+        {
+            // there was none
+        }
+    }
+
     /// <summary>The execution check after a push: every store not executed gets a follow-up task on its own list (once).</summary>
     private async Task ChaseAsync(string campaignId, CancellationToken cancellationToken)
     {
@@ -256,7 +293,7 @@ internal sealed class CampaignService(
         foreach (var storeId in report.NotExecuted)
         {
             var row = JourneyRows.Task(storeId, "", null, task);
-            row.RowKey = $"{JourneyRows.TaskOwnerPrefix(null)}campaign|{campaignId}";
+            row.RowKey = FollowUpKey(campaignId);
             await tables.Stores.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
         }
     }
@@ -316,6 +353,7 @@ internal sealed class CampaignService(
             try
             {
                 await tables.Campaigns.UpdateEntityAsync(e, e.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (action == AssignmentStatus.Posted) await CloseFollowUpIfExecutedAsync(storeId, campaignId, cancellationToken);
                 return action;
             }
             catch (RequestFailedException x) when (x.Status == StatusCodes.Status412PreconditionFailed)
@@ -330,10 +368,12 @@ internal sealed class CampaignService(
     /// A shopper opened a share link: the lead (if a member of the sharing store) is tagged "campaign:{id}" there and
     /// its journey hears of it (content opened).
     /// </summary>
-    public async Task OpenedAsync(ShareLink link, string? leadId, CancellationToken cancellationToken)
+    public async Task OpenedAsync(ShareLink link, string token, CancellationToken cancellationToken)
     {
-        if (leadId is null || !await leads.TagAsync(link.StoreId, leadId, $"campaign:{link.CampaignId}", cancellationToken)) return;
-        await journeys.ApplyAsync(link.StoreId, leadId, [new Core.Journeys.ContentOpened(time.GetUtcNow())], cancellationToken);
+        if (link.LeadId is not { } leadId || !await leads.TagAsync(link.StoreId, leadId, $"campaign:{link.CampaignId}", cancellationToken)) return;
+        // One link opened many times is one engagement (the event id is the link's).
+        var eventId = "share:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..24];
+        await journeys.ApplyAsync(link.StoreId, leadId, [new Core.Journeys.ContentOpened(time.GetUtcNow(), eventId)], cancellationToken);
     }
 
     public async Task<Uri?> DownloadUrlAsync(string campaignId, string assetId, CancellationToken cancellationToken)

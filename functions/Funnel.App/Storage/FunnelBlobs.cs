@@ -22,9 +22,9 @@ internal sealed class FunnelBlobs
 
     public BlobServiceClient Service { get; }
 
-    /// <summary>Campaign assets, one blob each: "{campaignId}/{assetId}-{upload id}".</summary>
+    /// <summary>Campaign assets, one blob each: "{campaignId}/{upload id}".</summary>
     public BlobContainerClient Assets { get; }
 
-    /// <summary>True with an account key (Azurite, a connection string): account SAS; otherwise user-delegation SAS.</summary>
+    /// <summary>True with an account key (Azurite, a connection string): a service SAS signed with the key; otherwise a user-delegation SAS.</summary>
     public bool UsesSharedKey { get; }
 }
