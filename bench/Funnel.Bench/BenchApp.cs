@@ -41,6 +41,10 @@ internal sealed class BenchApp : IAsyncDisposable
 
     public double PeakMemoryMb() => _process.PeakMemoryMb();
 
+    /// <summary>Storage requests the app has sent so far (its own counter; the call itself is one more).</summary>
+    public static async Task<long> StorageRequestsAsync(HttpClient http) =>
+        (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
+
     /// <summary>A token from the app's own token command, signed with the key the app runs with.</summary>
     public static async Task<string> DevTokenAsync(string role, string? store = null)
     {

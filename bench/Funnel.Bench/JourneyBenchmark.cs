@@ -48,7 +48,7 @@ internal static partial class JourneyBenchmark
 
         // 1. Scans that start journeys.
         var leads = new string[Leads];
-        var before = await StorageRequestsAsync(http);
+        var before = await BenchApp.StorageRequestsAsync(http);
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, Leads), new ParallelOptions { MaxDegreeOfParallelism = options.Clients }, async (i, ct) =>
         {
@@ -58,7 +58,7 @@ internal static partial class JourneyBenchmark
         });
         var scanSeconds = clock.Elapsed.TotalSeconds;
         await Task.Delay(1000); // the last outbox clean-ups
-        var perScan = (double)(await StorageRequestsAsync(http) - before - 1) / Leads;
+        var perScan = (double)(await BenchApp.StorageRequestsAsync(http) - before - 1) / Leads;
         Console.Error.WriteLine($"scans starting journeys: {Leads / scanSeconds:F0}/s, {perScan:F2} storage requests each");
 
         // 2. Transitions.
@@ -99,7 +99,7 @@ internal static partial class JourneyBenchmark
     private static async Task<Transitions> TransitionsAsync(HttpClient http, BenchOptions options, string type, Func<int, object?> data, string[] leads)
     {
         var stores = leads.Select((_, i) => $"s{i % Stores}").ToArray();
-        var before = await StorageRequestsAsync(http);
+        var before = await BenchApp.StorageRequestsAsync(http);
         var result = await Load.RunAsync(options.Clients, options.PhaseDuration, async (c, i) =>
         {
             var lead = (int)((c + i * options.Clients) % leads.Length);
@@ -107,7 +107,7 @@ internal static partial class JourneyBenchmark
             return response.StatusCode == System.Net.HttpStatusCode.Accepted;
         });
         await Task.Delay(1000);
-        var each = (double)(await StorageRequestsAsync(http) - before - 1) / result.Operations;
+        var each = (double)(await BenchApp.StorageRequestsAsync(http) - before - 1) / result.Operations;
         Console.Error.WriteLine($"{type}: {result.PerSecond:F0}/s, {each:F2} storage requests each, {result.Failures} failures, p50 {result.P50:F0} ms, p99 {result.P99:F0} ms");
         if (result.Failures > 0) throw new InvalidOperationException($"{result.Failures} {type} events failed.");
         return new Transitions(type, result.Operations, result.PerSecond, each);
@@ -164,14 +164,14 @@ internal static partial class JourneyBenchmark
         RawOnSweepTable = rawRequests / rawLoad.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"raw read+replace on the sweep's table: {RawOnSweepTable:F0} requests/s");
 
-        var before = await StorageRequestsAsync(http);
+        var before = await BenchApp.StorageRequestsAsync(http);
         clock.Restart();
         var response = await http.PostAsJsonAsync("/JourneySweep", new { Data = new Dictionary<string, string> { ["timer"] = "{}" }, Metadata = new Dictionary<string, object>() });
         response.EnsureSuccessStatusCode();
         var seconds = clock.Elapsed.TotalSeconds;
         var log = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("Logs")[0].GetString()!;
         await Task.Delay(1000);
-        var requests = await StorageRequestsAsync(http) - before - 1;
+        var requests = await BenchApp.StorageRequestsAsync(http) - before - 1;
         var m = SweepLog().Match(log);
         if (!m.Success) throw new InvalidOperationException($"Unexpected sweep answer: {log}");
         var result = new Swept(Int(m, "due"), Int(m, "read"), Int(m, "fired"));
@@ -218,6 +218,4 @@ internal static partial class JourneyBenchmark
         return requests / result.Elapsed.TotalSeconds;
     }
 
-    private static async Task<long> StorageRequestsAsync(HttpClient http) =>
-        (await http.GetFromJsonAsync<JsonElement>("/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
 }

@@ -91,10 +91,10 @@ internal static class PurchaseBenchmark
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await BenchApp.DevTokenAsync("hq"));
         var clock = Stopwatch.StartNew();
         var left = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-        var requestsBefore = await StorageRequestsAsync(http);
+        var requestsBefore = await BenchApp.StorageRequestsAsync(http);
         while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0) await Task.Delay(50);
         var elapsed = clock.Elapsed;
-        var requests = await StorageRequestsAsync(http) - requestsBefore - 1;
+        var requests = await BenchApp.StorageRequestsAsync(http) - requestsBefore - 1;
         var phase = new Phase(name, left, left / elapsed.TotalSeconds, (double)requests / left, app.PeakMemoryMb());
         Console.Error.WriteLine($"{name}: {left} in {elapsed.TotalSeconds:F1} s = {phase.PerSecond:F0}/s, {phase.TxPerPurchase:F2} tx each, peak {phase.PeakMb:F0} MB");
         return phase;
@@ -132,8 +132,6 @@ internal static class PurchaseBenchmark
         return (messages / seconds, requests / seconds);
     }
 
-    private static async Task<long> StorageRequestsAsync(HttpClient http) =>
-        (await http.GetFromJsonAsync<JsonElement>("/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
 
     private static string Message(string id, string store, string shopper, decimal amount, DateTimeOffset at) => JsonSerializer.Serialize(new
     {

@@ -9,9 +9,8 @@ internal sealed class FunnelBlobs
     public FunnelBlobs(StorageConnection connection, StorageRequestCounter counter)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var options = new BlobClientOptions();
-        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        options.Retry.MaxRetries = 3;
+        ArgumentNullException.ThrowIfNull(counter);
+        var options = counter.Apply(new BlobClientOptions());
         Service = connection.ConnectionString is { } cs
             ? new BlobServiceClient(cs, options)
             : new BlobServiceClient(connection.BlobUri!, connection.Credential, options);

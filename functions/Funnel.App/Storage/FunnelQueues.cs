@@ -18,10 +18,9 @@ internal sealed class FunnelQueues
     public FunnelQueues(StorageConnection connection, StorageRequestCounter counter)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        ArgumentNullException.ThrowIfNull(counter);
+        var options = counter.Apply(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         options.MessageDecodingFailed += MoveUndecodableToPoisonAsync;
-        options.Retry.MaxRetries = 3;
         Service = connection.ConnectionString is { } cs
             ? new QueueServiceClient(cs, options)
             : new QueueServiceClient(connection.QueueUri!, connection.Credential, options);

@@ -9,9 +9,8 @@ internal sealed class FunnelTables
     public FunnelTables(StorageConnection connection, StorageRequestCounter counter)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var options = new TableClientOptions();
-        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        options.Retry.MaxRetries = 3;
+        ArgumentNullException.ThrowIfNull(counter);
+        var options = counter.Apply(new TableClientOptions());
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
         Service = connection.ConnectionString is { } cs
             ? new TableServiceClient(cs, options)

@@ -17,6 +17,15 @@ internal sealed class StorageRequestCounter : HttpPipelinePolicy
 
     public long Requests => Interlocked.Read(ref _requests);
 
+    /// <summary>The settings every storage client of the app shares: counted requests, 3 retries.</summary>
+    public T Apply<T>(T options) where T : ClientOptions
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.AddPolicy(this, HttpPipelinePosition.PerRetry);
+        options.Retry.MaxRetries = 3;
+        return options;
+    }
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         Count();

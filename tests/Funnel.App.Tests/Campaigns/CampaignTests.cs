@@ -32,6 +32,12 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         return (app, hq);
     }
 
+    /// <summary>Waits until the local runner has worked off every batch of the campaign's latest push.</summary>
+    private static async Task PushCompleted(HttpClient hq) =>
+        Assert.True(await Eventually.Holds(async () =>
+            (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)),
+            "The push did not complete.");
+
     private static Task<HttpResponseMessage> Upload(HttpClient hq, byte[] bytes, string type = "image/png", string name = "poster.png", string campaign = "spring")
     {
         var content = new ByteArrayContent(bytes);
@@ -58,7 +64,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
             .Json(HttpStatusCode.Accepted);
         Assert.Equal(6, push.GetProperty("targeted").GetInt32());
         Assert.Equal(["nowhere"], push.GetProperty("unknownStoreIds").EnumerateArray().Select(s => s.GetString()));
-        Assert.True(await Eventually.Holds(async () => (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)));
+        await PushCompleted(hq);
 
         var store = app.As(Roles.Store, "east-1");
         var listed = Assert.Single((await (await store.GetAsync("/api/stores/east-1/assets")).Json(HttpStatusCode.OK)).EnumerateArray());
@@ -73,8 +79,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         await (await west.PostAsJsonAsync($"/api/stores/west-1/assets/{assetId}/ack", new { action = "downloaded" })).Json(HttpStatusCode.OK);
         // Pushing again (to the same six) changes nothing that was acked.
         await (await hq.PostAsJsonAsync("/api/campaigns/spring/push", new { storeIds = Targets })).Json(HttpStatusCode.Accepted);
-        Assert.True(await Eventually.Holds(async () =>
-            (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)));
+        await PushCompleted(hq);
         Assert.Equal("posted", (await (await store.GetAsync("/api/stores/east-1/assets")).Json(HttpStatusCode.OK))[0].GetProperty("status").GetString());
 
         var report = await (await hq.GetAsync("/api/campaigns/spring/execution")).Json(HttpStatusCode.OK);
@@ -109,7 +114,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         var bytes = RandomNumberGenerator.GetBytes(1000);
         var assetId = (await (await Upload(hq, bytes, "application/pdf", "guide.pdf")).Json(HttpStatusCode.Created)).GetProperty("assetId").GetString()!;
         await (await hq.PostAsJsonAsync("/api/campaigns/spring/push", new { region = "east" })).Json(HttpStatusCode.Accepted);
-        Assert.True(await Eventually.Holds(async () => (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)));
+        await PushCompleted(hq);
 
         var clerk = app.As(Roles.Clerk, "east-1", "c1");
         var share = await (await clerk.GetAsync($"/api/stores/east-1/assets/{assetId}/share?leadId={leadId}")).Json(HttpStatusCode.OK);
@@ -135,7 +140,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         await using var owned = app;
         await (await Upload(hq, RandomNumberGenerator.GetBytes(100))).Json(HttpStatusCode.Created);
         await (await hq.PostAsJsonAsync("/api/campaigns/spring/push", new { storeIds = new List<string> { "east-1" } })).Json(HttpStatusCode.Accepted);
-        Assert.True(await Eventually.Holds(async () => (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)));
+        await PushCompleted(hq);
         var url = (await (await hq.GetAsync("/api/stores/east-1/assets")).Json(HttpStatusCode.OK))[0].GetProperty("downloadUrl").GetString();
         using var download = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await download.GetAsync(url)).StatusCode);
