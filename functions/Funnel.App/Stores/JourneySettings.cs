@@ -55,6 +55,7 @@ internal sealed record JourneySettings(
         };
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int CohortCapacity => TrialCohortCapacity ?? StorePolicy.DefaultCohortCapacity;
 
     /// <summary>Adds what is wrong with these settings to <paramref name="v"/>, each field named as the request names it.</summary>

@@ -10,8 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Funnel.App.Triggers;
 
 /// <summary>
-/// Stands in for the Functions host's queue triggers when the app runs without it (./run.sh, tests, CI): polls the
-/// Storage queues and calls the very same trigger endpoints with the host's envelope and semantics: batches,
+/// Stands in for the Functions host's queue and timer triggers when the app runs without it (./run.sh, tests, CI):
+/// ticks the sweep every Journeys:SweepIntervalSeconds, polls the Storage queues (and, as a stand-in for a channel
+/// adapter, logs outbound-messages) and calls the very same trigger endpoints with the host's envelope and semantics: batches,
 /// DequeueCount, a message hidden while it is processed, deleted only after a 2xx, retried with back-off after a
 /// failure, moved to "-poison" after MaxDequeueCount tries, and a graceful stop that lets messages in flight finish.
 /// It is a small loop, not a second runtime: anything it does the host also does.
