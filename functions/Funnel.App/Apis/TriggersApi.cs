@@ -12,8 +12,8 @@ namespace Funnel.App.Apis;
 /// The non-HTTP functions, as the Functions host (or the local runner) invokes them: POST /{FunctionName} with the
 /// custom-handler envelope. 200 only once the message's effect is durable; 500 when it may succeed on a retry (the
 /// host then retries: queue 5 times then "-poison", Service Bus up to MaxDeliveryCount then dead-letter). A message
-/// that can never succeed (invalid, unknown store) is copied to the "purchases-poison" queue with the reason logged,
-/// and acknowledged, so it never blocks the messages behind it.
+/// that can never succeed (invalid, unknown store) is copied to its queue's "-poison" twin with the reason logged,
+/// and acknowledged, so it never blocks the messages behind it (<see cref="HandleAsync"/>).
 /// These routes are not public: no HTTP function forwards them, and they refuse callers that are not on loopback.
 /// </summary>
 internal static class TriggersApi
@@ -47,63 +47,22 @@ internal static class TriggersApi
     }
 
     /// <summary>A journey wake-up: fire the timers due (or hop on); a message that is not a wake-up goes to the poison queue.</summary>
-    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> JourneyTimerTrigger(
-        TriggerEnvelope envelope, JourneyService journeys, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        var logger = loggers.CreateLogger("Funnel.Triggers.JourneyTimers");
-        var text = envelope.Text(MessageBinding);
-        WakeMessage? wake = null;
-        var reason = text is null ? $"The invocation has no Data.{MessageBinding}." : WakeMessage.TryRead(text, out wake, out var error) ? null : error;
-        if (reason is not null)
-        {
-            await queues.PoisonOf(queues.JourneyTimers).SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
-            logger.LogError("Wake-up moved to the poison queue: {Reason}", reason);
-            return TypedResults.Ok(TriggerResponse.WithLog($"Poisoned: {reason}"));
-        }
-        try
-        {
-            var outcome = await journeys.WakeAsync(wake!, cancellationToken);
-            return TypedResults.Ok(TriggerResponse.WithLog($"Journey {wake!.StoreId}/{wake.LeadId} {wake.Timer.Kind}: {outcome}."));
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning(e, "Wake-up for {StoreId}/{LeadId} failed and will be retried", wake!.StoreId, wake.LeadId);
-            return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
-        }
-    }
+    internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> JourneyTimerTrigger(
+        TriggerEnvelope envelope, JourneyService journeys, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        HandleAsync<WakeMessage>(envelope, queues.PoisonOf(queues.JourneyTimers), loggers.CreateLogger("Funnel.Triggers.JourneyTimers"), WakeMessage.TryRead,
+            async wake => $"Journey {wake.StoreId}/{wake.LeadId} {wake.Timer.Kind}: {await journeys.WakeAsync(wake, cancellationToken)}.",
+            _ => false, cancellationToken);
 
     /// <summary>A campaign push batch (or the delayed execution check); a message that is not one goes to the poison queue.</summary>
-    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> CampaignPushTrigger(
-        TriggerEnvelope envelope, Campaigns.CampaignService campaigns, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        var logger = loggers.CreateLogger("Funnel.Triggers.CampaignPush");
-        var text = envelope.Text(MessageBinding);
-        Campaigns.PushBatch? batch = null;
-        try
-        {
-            batch = text is null ? null : System.Text.Json.JsonSerializer.Deserialize<Campaigns.PushBatch>(text, Storage.JourneyRows.Json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // poisoned below
-        }
-        if (batch is null || batch.Kind is not ("assign" or "check") || string.IsNullOrEmpty(batch.CampaignId) || batch.Stores is null || batch.AssetIds is null)
-        {
-            await queues.PoisonOf(queues.CampaignPush).SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
-            logger.LogError("Campaign push message moved to the poison queue: not a push batch");
-            return TypedResults.Ok(TriggerResponse.WithLog("Poisoned: not a push batch."));
-        }
-        try
-        {
-            await campaigns.ProcessAsync(batch, cancellationToken);
-            return TypedResults.Ok(TriggerResponse.WithLog($"Campaign {batch.CampaignId} {batch.Kind} {batch.Batch}: {batch.Stores.Count} stores."));
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning(e, "Campaign push batch {Batch} of {CampaignId} failed and will be retried", batch.Batch, batch.CampaignId);
-            return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
-        }
-    }
+    internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> CampaignPushTrigger(
+        TriggerEnvelope envelope, Campaigns.CampaignService campaigns, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        HandleAsync<Campaigns.PushBatch>(envelope, queues.PoisonOf(queues.CampaignPush), loggers.CreateLogger("Funnel.Triggers.CampaignPush"), Campaigns.PushBatch.TryRead,
+            async batch =>
+            {
+                await campaigns.ProcessAsync(batch, cancellationToken);
+                return $"Campaign {batch.CampaignId} {batch.Kind} {batch.Batch}: {batch.Stores.Count} stores.";
+            },
+            _ => false, cancellationToken);
 
     /// <summary>The sweep (a TimerTrigger in Azure, the local runner's timer here).</summary>
     internal static async Task<Ok<TriggerResponse>> JourneySweepTrigger(JourneyService journeys, CancellationToken cancellationToken)
@@ -120,10 +79,31 @@ internal static class TriggersApi
         return TypedResults.Ok(TriggerResponse.WithLog("Logged."));
     }
 
-    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(
-        TriggerEnvelope envelope, PurchaseService purchases, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken)
+    internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(
+        TriggerEnvelope envelope, PurchaseService purchases, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        HandleAsync<Purchase>(envelope, queues.PurchasesPoison, loggers.CreateLogger("Funnel.Triggers.Purchases"),
+            (string text, out Purchase? purchase, out string error) =>
+            {
+                var ok = PurchaseMessage.TryRead(text, out purchase, out var errors);
+                error = string.Join(" ", errors);
+                return ok;
+            },
+            async purchase => $"Purchase {purchase.PurchaseId}: {await purchases.ProcessAsync(purchase, cancellationToken)}.",
+            e => e is PurchaseRejectedException, cancellationToken);
+
+    /// <summary>Reads a queue message, or says why it never can be processed.</summary>
+    private delegate bool MessageReader<T>(string text, out T? message, out string error);
+
+    /// <summary>
+    /// Every queue function's contract: a message that cannot be read, or whose processing fails for good
+    /// (<paramref name="isPermanent"/>), is copied to <paramref name="poison"/> with the reason logged and acknowledged
+    /// (200); any other failure answers 500, so the host (or the local runner) tries again.
+    /// </summary>
+    private static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> HandleAsync<T>(
+        TriggerEnvelope envelope, Azure.Storage.Queues.QueueClient poison, ILogger logger, MessageReader<T> read, Func<T, Task<string>> process,
+        Func<Exception, bool> isPermanent, CancellationToken cancellationToken)
+        where T : class
     {
-        var logger = loggers.CreateLogger("Funnel.Triggers.Purchases");
         var id = envelope.MetadataText("MessageId") ?? envelope.MetadataText("Id") ?? "?";
         var tries = envelope.MetadataNumber("DeliveryCount") ?? envelope.MetadataNumber("DequeueCount") ?? 1;
         var text = envelope.Text(MessageBinding);
@@ -132,20 +112,19 @@ internal static class TriggersApi
         {
             reason = $"The invocation has no Data.{MessageBinding}.";
         }
-        else if (!PurchaseMessage.TryRead(text, out var purchase, out var errors))
+        else if (!read(text, out var message, out var error))
         {
-            reason = string.Join(" ", errors);
+            reason = error;
         }
         else
         {
             try
             {
-                var outcome = await purchases.ProcessAsync(purchase!, cancellationToken);
-                return TypedResults.Ok(TriggerResponse.WithLog($"Purchase {purchase!.PurchaseId}: {outcome}."));
+                return TypedResults.Ok(TriggerResponse.WithLog(await process(message!)));
             }
-            catch (PurchaseRejectedException rejected)
+            catch (Exception e) when (isPermanent(e))
             {
-                reason = rejected.Message;
+                reason = e.Message;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -153,8 +132,8 @@ internal static class TriggersApi
                 return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
             }
         }
-        await queues.PurchasesPoison.SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
-        logger.LogError("Message {MessageId} moved to {PoisonQueue}: {Reason}", id, queues.PurchasesPoison.Name, reason);
+        await poison.SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
+        logger.LogError("Message {MessageId} moved to {PoisonQueue}: {Reason}", id, poison.Name, reason);
         return TypedResults.Ok(TriggerResponse.WithLog($"Poisoned: {reason}"));
     }
 }

@@ -26,8 +26,24 @@ internal sealed record PushStatus(string PushId, DateTimeOffset PushedAt, int Ta
 
 internal sealed record StoreAsset(Asset Asset, AssignmentStatus Status, Uri DownloadUrl, DateTimeOffset ExpiresAt);
 
-/// <summary>A push batch on the campaign-push queue: at most 100 stores, every asset of the campaign.</summary>
-internal sealed record PushBatch(string Kind, string CampaignId, string PushId, int Batch, IReadOnlyList<PushTarget> Stores, IReadOnlyList<string> AssetIds);
+/// <summary>A push batch on the campaign-push queue: at most 100 stores, every asset of the campaign (or, kind "check", the execution check).</summary>
+internal sealed record PushBatch(string Kind, string CampaignId, string PushId, int Batch, IReadOnlyList<PushTarget> Stores, IReadOnlyList<string> AssetIds)
+{
+    public static bool TryRead(string text, out PushBatch? batch, out string error)
+    {
+        try
+        {
+            batch = JsonSerializer.Deserialize<PushBatch>(text, JourneyRows.Json);
+        }
+        catch (JsonException)
+        {
+            batch = null;
+        }
+        var valid = batch is { Kind: "assign" or "check", Stores: not null, AssetIds: not null } && !string.IsNullOrEmpty(batch.CampaignId);
+        error = valid ? "" : "not a push batch.";
+        return valid;
+    }
+}
 
 internal sealed record PushTarget(string StoreId, string Region);
 
