@@ -100,8 +100,8 @@ internal static class CampaignsApi
         foreach (var id in body.StoreIds ?? []) if (!Ids.IsValid(id)) v.Add("storeIds", $"'{id}' is not a store id. {Ids.Describe("storeIds[]")}");
         v.Id("region", body.Region, required: false);
         if (!v.IsValid) return v.Problem();
-        if (await campaigns.GetAsync(campaignId, cancellationToken) is null) return Problems.NotFound($"Campaign '{campaignId}' does not exist.");
-        var push = await campaigns.PushAsync(campaignId, body.StoreIds, body.Region, cancellationToken);
+        if (await campaigns.GetAsync(campaignId, cancellationToken) is not { } campaign) return Problems.NotFound($"Campaign '{campaignId}' does not exist.");
+        var push = await campaigns.PushAsync(campaign, body.StoreIds, body.Region, cancellationToken);
         if (push is null) return Problems.Create(StatusCodes.Status409Conflict, "no-assets", "Nothing to push", $"Campaign '{campaignId}' has no assets yet; upload one first.");
         return TypedResults.Accepted($"/api/campaigns/{campaignId}/push", PushResponse.From(push));
     }
@@ -146,7 +146,7 @@ internal static class CampaignsApi
         if (leadId is not null && !LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("'leadId' is 32 lowercase hex characters.");
         if (clerkId is not null && !Ids.IsValid(clerkId)) return Problems.BadRequest(Ids.Describe("clerkId"));
         var campaignId = await campaigns.CampaignOfAssetAsync(assetId, cancellationToken);
-        var assigned = campaignId is not null && (await campaigns.StoreAssetsAsync(storeId, cancellationToken)).Any(a => a.Asset.AssetId == assetId);
+        var assigned = campaignId is not null && await campaigns.IsListedAtAsync(storeId, campaignId, assetId, cancellationToken);
         if (!assigned) return Problems.NotFound($"Asset '{assetId}' was not pushed to store '{storeId}'.");
         var clerk = user.IsInRole(Roles.Clerk) ? user.FindFirstValue(Roles.ClerkIdClaim) : clerkId;
         var expires = time.GetUtcNow().AddHours(options.Value.ShareLinkHours);

@@ -187,12 +187,13 @@ internal sealed class CampaignService(
     /// execution check. Unknown store ids are reported, not fatal. Assignments are upserts that never reset an
     /// ack, so pushing again is harmless.
     /// </summary>
-    public async Task<PushStatus?> PushAsync(string campaignId, IReadOnlyList<string>? storeIds, string? region, CancellationToken cancellationToken)
+    public async Task<PushStatus?> PushAsync(Campaign campaign, IReadOnlyList<string>? storeIds, string? region, CancellationToken cancellationToken)
     {
+        var campaignId = campaign.CampaignId;
         var assets = await AssetsAsync(campaignId, cancellationToken);
         if (assets.Count == 0) return null;
         // "All stores" of a campaign with a target region means all stores of that region.
-        if (storeIds is null && region is null) region = (await GetAsync(campaignId, cancellationToken))?.Region;
+        if (storeIds is null && region is null) region = campaign.Region;
         var directory = await stores.ListAsync(region, cancellationToken);
         var known = directory.ToDictionary(s => s.StoreId, s => s.Region, StringComparer.Ordinal);
         var targets = storeIds is null
@@ -283,8 +284,6 @@ internal sealed class CampaignService(
             TimeSpan.FromHours(chaseAfterHours ?? options.Value.ChaseAfterHours), time.GetUtcNow());
     }
 
-    private static string FollowUpKey(string campaignId) => $"{JourneyRows.TaskOwnerPrefix(null)}campaign|{campaignId}";
-
     /// <summary>The store has posted every asset of the campaign: its follow-up task, if any, is done.</summary>
     private async Task CloseFollowUpIfExecutedAsync(string storeId, string campaignId, CancellationToken cancellationToken)
     {
@@ -292,7 +291,7 @@ internal sealed class CampaignService(
         if (mine.Any(a => a.Assignment.Status != AssignmentStatus.Posted)) return;
         try
         {
-            await tables.Stores.DeleteEntityAsync(storeId, FollowUpKey(campaignId), ETag.All, cancellationToken);
+            await tables.Stores.DeleteEntityAsync(storeId, JourneyRows.CampaignTaskKey(campaignId), ETag.All, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == StatusCodes.Status404NotFound)
         {
@@ -308,10 +307,15 @@ internal sealed class CampaignService(
         var task = new Core.Journeys.ClerkTask($"campaign-{campaignId}", "campaign-not-executed", now, campaignId, ForStore: true);
         foreach (var storeId in report.NotExecuted)
         {
-            var row = JourneyRows.Task(storeId, "", null, task);
-            row.RowKey = FollowUpKey(campaignId);
-            await tables.Stores.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+            await tables.Stores.UpsertEntityAsync(JourneyRows.TaskRow(storeId, JourneyRows.CampaignTaskKey(campaignId), null, null, task), TableUpdateMode.Replace, cancellationToken);
         }
+    }
+
+    /// <summary>True when the asset was pushed to the store and its campaign still runs (what the store's asset list shows).</summary>
+    public async Task<bool> IsListedAtAsync(string storeId, string campaignId, string assetId, CancellationToken cancellationToken)
+    {
+        var assigned = await tables.Campaigns.GetEntityIfExistsAsync<TableEntity>(campaignId, $"{StorePrefix}{storeId}|{assetId}", select: ["RowKey"], cancellationToken: cancellationToken);
+        return assigned.HasValue && await GetAsync(campaignId, cancellationToken) is { } campaign && campaign.EndsAt >= time.GetUtcNow();
     }
 
     /// <summary>The store's assets of every campaign still running, each with a fresh read-only SAS URL.</summary>

@@ -63,7 +63,12 @@ internal static class JourneyRows
         JsonSerializer.Deserialize<JourneyState>(e.GetString("State") ?? "null", Json)
         ?? throw new InvalidDataException($"Journey row {e.PartitionKey}/{e.RowKey} has no state.");
 
-    public static TableEntity Task(string storeId, string leadId, string? owner, ClerkTask task) => new(storeId, TaskKey(owner, task, leadId))
+    public static TableEntity Task(string storeId, string leadId, string? owner, ClerkTask task) => TaskRow(storeId, TaskKey(owner, task, leadId), leadId, owner, task);
+
+    /// <summary>The store's own follow-up for a campaign: one per store and campaign, so the store's ack can close it.</summary>
+    public static string CampaignTaskKey(string campaignId) => $"{TaskOwnerPrefix(null)}campaign|{campaignId}";
+
+    public static TableEntity TaskRow(string storeId, string rowKey, string? leadId, string? owner, ClerkTask task) => new(storeId, rowKey)
     {
         ["LeadId"] = leadId,
         ["ClerkId"] = owner,
