@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Funnel.Core.Codes;
 
@@ -9,35 +8,30 @@ namespace Funnel.Core.Campaigns;
 public sealed record ShareLink(string CampaignId, string AssetId, string StoreId, string? ClerkId, string? LeadId, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// Signed, self-contained share tokens: <c>base64url(payload).base64url(HMAC-SHA256/128)</c>, the payload prefixed
-/// with "share|" so a share token can never pass for a QR code signed with the same key (or the reverse).
+/// Signed, self-contained share tokens in Funnel's token format (<see cref="SignedTokens"/>), domain "share|", so a
+/// share token can never pass for a QR code signed with the same key (or the reverse).
 /// </summary>
 public sealed class ShareLinks(byte[] key)
 {
-    private const string Domain = "share|";
-    private readonly byte[] _key = key.Length >= 16 ? key : throw new ArgumentException("The signing key must be at least 16 bytes.", nameof(key));
+    private readonly SignedTokens _tokens = new(key.Length >= 16 ? key : throw new ArgumentException("The signing key must be at least 16 bytes.", nameof(key)), "share|");
 
     public string Sign(ShareLink link)
     {
         ArgumentNullException.ThrowIfNull(link);
         var payload = Encoding.UTF8.GetBytes(string.Join('|', link.CampaignId, link.AssetId, link.StoreId, link.ClerkId, link.LeadId,
             link.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
-        return $"{Base64Url.Encode(payload)}.{Base64Url.Encode(Tag(payload))}";
+        return _tokens.Seal(payload);
     }
 
     /// <summary>Verifies signature and expiry; on failure <paramref name="error"/> says why, in words for the person who clicked.</summary>
     public bool TryVerify(string? token, DateTimeOffset now, out ShareLink? link, out string error)
     {
         link = null;
-        var parts = token?.Split('.') ?? [];
-        if (parts.Length != 2 || parts[0].Length > 1024 || !Base64Url.TryDecode(parts[0], out var payload) || !Base64Url.TryDecode(parts[1], out var tag))
+        byte[] payload = [];
+        var check = token is null || token.IndexOf('.', StringComparison.Ordinal) > 1024 ? TokenCheck.Malformed : _tokens.Open(token, out payload);
+        if (check != TokenCheck.Valid)
         {
-            error = "This link is not a Funnel share link.";
-            return false;
-        }
-        if (!CryptographicOperations.FixedTimeEquals(tag, Tag(payload)))
-        {
-            error = "This share link has been altered or was not issued by Funnel.";
+            error = check == TokenCheck.Forged ? "This share link has been altered or was not issued by Funnel." : "This link is not a Funnel share link.";
             return false;
         }
         var fields = Encoding.UTF8.GetString(payload).Split('|');
@@ -55,12 +49,6 @@ public sealed class ShareLinks(byte[] key)
         }
         error = "";
         return true;
-    }
-
-    private byte[] Tag(byte[] payload)
-    {
-        var data = Encoding.UTF8.GetBytes(Domain).Concat(payload).ToArray();
-        return HMACSHA256.HashData(_key, data)[..16];
     }
 
     private static string? Empty(string s) => s.Length == 0 ? null : s;

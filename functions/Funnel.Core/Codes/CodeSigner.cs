@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Funnel.Core.Codes;
@@ -12,22 +11,20 @@ namespace Funnel.Core.Codes;
 public sealed class CodeSigner
 {
     private const string Version = "v1.";
-    private const int TagBytes = 16;
     private const int MaxCodeLength = 512;
-    private readonly byte[] _key;
+    private readonly SignedTokens _tokens;
 
     public CodeSigner(byte[] key)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (key.Length < 16) throw new ArgumentException("The code-signing key must be at least 16 bytes.", nameof(key));
-        _key = key;
+        _tokens = new SignedTokens(key, Version);
     }
 
     public string Sign(EntryCode code)
     {
         ArgumentNullException.ThrowIfNull(code);
-        var payload = Encoding.UTF8.GetBytes($"{code.StoreId}|{code.ClerkId}|{code.CampaignId}|{code.Channel}");
-        return $"{Base64Url.Encode(payload)}.{Base64Url.Encode(Tag(payload))}";
+        return _tokens.Seal(Encoding.UTF8.GetBytes($"{code.StoreId}|{code.ClerkId}|{code.CampaignId}|{code.Channel}"));
     }
 
     /// <summary>Verifies the signature and decodes the code; on failure, <paramref name="error"/> says why.</summary>
@@ -39,16 +36,14 @@ public sealed class CodeSigner
             error = "The code is empty or too long to be a Funnel code.";
             return false;
         }
-        var dot = text.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || !Base64Url.TryDecode(text[..dot], out var payload) || !Base64Url.TryDecode(text[(dot + 1)..], out var tag))
+        switch (_tokens.Open(text, out var payload))
         {
-            error = "The code is not in the Funnel code format; scan the QR code again.";
-            return false;
-        }
-        if (!CryptographicOperations.FixedTimeEquals(tag, Tag(payload)))
-        {
-            error = "The code's signature does not match: it was altered or not issued by this Funnel.";
-            return false;
+            case TokenCheck.Malformed:
+                error = "The code is not in the Funnel code format; scan the QR code again.";
+                return false;
+            case TokenCheck.Forged:
+                error = "The code's signature does not match: it was altered or not issued by this Funnel.";
+                return false;
         }
         var parts = Encoding.UTF8.GetString(payload).Split('|');
         if (parts.Length != 4 || !Ids.IsValid(parts[0]) || !Ids.IsValid(parts[3]))
@@ -59,14 +54,6 @@ public sealed class CodeSigner
         code = new EntryCode(parts[0], NullIfEmpty(parts[1]), NullIfEmpty(parts[2]), parts[3]);
         error = "";
         return true;
-    }
-
-    private byte[] Tag(byte[] payload)
-    {
-        var message = new byte[Version.Length + payload.Length];
-        Encoding.ASCII.GetBytes(Version, message);
-        payload.CopyTo(message, Version.Length);
-        return HMACSHA256.HashData(_key, message)[..TagBytes];
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
