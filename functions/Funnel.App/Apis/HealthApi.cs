@@ -14,7 +14,7 @@ internal static class HealthApi
 
     /// <summary>200 only when the tables exist and storage answers a read now.</summary>
     internal static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> GetHealth(
-        StorageInitializer initializer, FunnelTables tables, CancellationToken cancellationToken)
+        StorageInitializer initializer, FunnelTables tables, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!initializer.IsReady) return Problems.Unavailable("Storage has not been reached yet; the tables are not created.");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -22,7 +22,7 @@ internal static class HealthApi
         try
         {
             await tables.Stores.GetEntityIfExistsAsync<TableEntity>("health", "probe", cancellationToken: timeout.Token);
-            return TypedResults.Ok(new HealthResponse("ok"));
+            return TypedResults.Ok(new HealthResponse("ok", time.GetUtcNow()));
         }
         catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException or HttpRequestException)
         {
@@ -30,5 +30,6 @@ internal static class HealthApi
         }
     }
 
-    internal sealed record HealthResponse(string Status);
+    /// <summary><c>now</c>: the app's clock, which runs faster under Journeys:TimeScale (the demo reads it to stamp purchases).</summary>
+    internal sealed record HealthResponse(string Status, DateTimeOffset Now);
 }
