@@ -19,6 +19,7 @@ internal static class CampaignsApi
     {
         var hq = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(p => p.RequireRole(Roles.Hq));
         hq.MapPost("", PostCampaign).WithName("PostCampaign");
+        hq.MapGet("", GetCampaigns).WithName("GetCampaigns");
         hq.MapPost("/{campaignId}/assets", PostAsset).WithName("PostAsset").WithRequestSizeLimit(maxAssetBytes).DisableAntiforgery();
         hq.MapPost("/{campaignId}/push", PostPush).WithName("PostPush");
         hq.MapGet("/{campaignId}/push", GetPush).WithName("GetPush");
@@ -105,6 +106,9 @@ internal static class CampaignsApi
         if (push is null) return Problems.Create(StatusCodes.Status409Conflict, "no-assets", "Nothing to push", $"Campaign '{campaignId}' has no assets yet; upload one first.");
         return TypedResults.Accepted($"/api/campaigns/{campaignId}/push", PushResponse.From(push));
     }
+
+    internal static async Task<Ok<List<CampaignResponse>>> GetCampaigns(CampaignService campaigns, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await campaigns.ListAsync(cancellationToken)).Select(CampaignResponse.From).ToList());
 
     internal static async Task<Results<Ok<PushResponse>, ProblemHttpResult>> GetPush(string campaignId, CampaignService campaigns, CancellationToken cancellationToken) =>
         await campaigns.GetPushAsync(campaignId, cancellationToken) is { } push

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Funnel.App.Auth;
 using Funnel.App.Extensions;
 using Funnel.App.Storage;
@@ -13,7 +14,7 @@ internal static class CodesApi
     public static IEndpointRouteBuilder MapCodesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/stores/{storeId}/codes", CreateCode).WithName("CreateCode").WithTags("Codes")
-            .RequireStoreScope(Roles.Hq, Roles.Store).WithRequestSizeLimit(4 * 1024);
+            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk).WithRequestSizeLimit(4 * 1024);
         app.MapGet("/api/codes/{code}/qr.png", GetQrPng).WithName("GetQrPng").WithTags("Codes")
             .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit);
         return app;
@@ -22,11 +23,18 @@ internal static class CodesApi
     /// <summary>
     /// Issues a signed code. Codes are not stored: the signature is the proof, and the same inputs always
     /// give the same code, so issuing one twice is harmless. Campaign ids are tags until campaigns exist.
+    /// A clerk gets codes for themselves only (their till QR): clerkId is theirs, given or not.
     /// </summary>
     internal static async Task<Results<Created<CodeResponse>, ValidationProblem, ProblemHttpResult>> CreateCode(
-        string storeId, CodeRequest body, HttpRequest request, StoreRepository stores, CodeSigner signer,
+        string storeId, CodeRequest body, HttpRequest request, ClaimsPrincipal user, StoreRepository stores, CodeSigner signer,
         IOptions<FunnelOptions> options, CancellationToken cancellationToken)
     {
+        if (user.IsInRole(Roles.Clerk) && !user.IsInRole(Roles.Store) && !user.IsInRole(Roles.Hq))
+        {
+            var own = user.FindFirstValue(Roles.ClerkIdClaim);
+            if (body.ClerkId is not null && body.ClerkId != own) return Problems.Forbidden($"A clerk token issues codes for its own clerk ('{own}') only.");
+            body = body with { ClerkId = own };
+        }
         var v = new Validation();
         v.Id("channel", body.Channel);
         v.Id("clerkId", body.ClerkId, required: false);

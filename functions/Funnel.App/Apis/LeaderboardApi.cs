@@ -23,17 +23,11 @@ internal static class LeaderboardApi
     /// per day, in parallel; a chain-wide rollup is the next step when regions reach thousands of stores.
     /// </summary>
     internal static async Task<Results<Ok<LeaderboardResponse>, ValidationProblem>> GetLeaderboard(
-        string? region, string? from, string? to, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
+        string? region, string? from, string? to, int? days, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
     {
         var v = new Validation();
         v.Id("region", region, required: false);
-        var utc = new Core.Stores.StorePolicy(1, 1, TimeZoneInfo.Utc);
-        var toDay = StoresApi.ParseDay(v, "to", to, utc) ?? utc.LocalDay(time.GetUtcNow());
-        var fromDay = StoresApi.ParseDay(v, "from", from, utc) ?? toDay.AddDays(-29);
-        if (v.IsValid && (fromDay > toDay || toDay.DayNumber - fromDay.DayNumber >= StoresApi.MaxFunnelDays))
-        {
-            v.Add("from", $"'from' must be on or before 'to', at most {StoresApi.MaxFunnelDays} days apart.");
-        }
+        var (fromDay, toDay) = StoresApi.ParseDays(v, from, to, days, new Core.Stores.StorePolicy(1, 1, TimeZoneInfo.Utc), time.GetUtcNow());
         if (!v.IsValid) return v.Problem();
 
         var list = await stores.ListAsync(region, cancellationToken);
@@ -52,10 +46,21 @@ internal static class LeaderboardApi
             .OrderByDescending(x => x.Total.Revenue).ThenByDescending(x => x.Total.Purchases).ThenBy(x => x.StoreId, StringComparer.Ordinal).ThenBy(x => x.ClerkId, StringComparer.Ordinal)
             .Select((x, i) => new ClerkRank(i + 1, x.StoreId, x.ClerkId, x.Total.Leads, x.Total.Purchases, x.Total.Revenue, x.Total.ConversionRate))
             .ToList();
-        return TypedResults.Ok(new LeaderboardResponse(region, fromDay, toDay, storeRanks, clerkRanks));
+        var chain = rows.SelectMany(s => s.Rows).Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
+        return TypedResults.Ok(new LeaderboardResponse(region, fromDay, toDay, ChainFunnel.From(list.Count, chain), storeRanks, clerkRanks));
     }
 
-    internal sealed record LeaderboardResponse(string? Region, DateOnly From, DateOnly To, List<StoreRank> Stores, List<ClerkRank> Clerks);
+    internal sealed record LeaderboardResponse(string? Region, DateOnly From, DateOnly To, ChainFunnel Totals, List<StoreRank> Stores, List<ClerkRank> Clerks);
+
+    /// <summary>The funnel of every listed store together (the HQ console's chain-wide funnel), same meanings as a store's.</summary>
+    internal sealed record ChainFunnel(
+        int Stores, long Scans, long Leads, long Joined, long TrialBooked, long TrialCompleted, long Questions, long Complaints,
+        long Purchases, decimal Revenue, double? ConversionRate, double? ServiceRate, double? ComplaintRate)
+    {
+        public static ChainFunnel From(int stores, FunnelCounts c) =>
+            new(stores, c.Scans, c.Leads, c.Joined, c.TrialsBooked, c.TrialsCompleted, c.Questions, c.Complaints,
+                c.Purchases, c.Revenue, c.ConversionRate, c.ServiceRate, c.ComplaintRate);
+    }
 
     internal sealed record StoreRank(int Rank, string StoreId, string Name, string Region, long Scans, long Leads, long Purchases, decimal Revenue, double? ConversionRate);
 

@@ -92,21 +92,32 @@ internal static class StoresApi
     /// row per day for the store's own codes and one per day per active clerk, however many scans there were.
     /// </summary>
     internal static async Task<Results<Ok<FunnelResponse>, ValidationProblem, ProblemHttpResult>> GetFunnel(
-        string storeId, string? from, string? to, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
+        string storeId, string? from, string? to, int? days, StoreRepository stores, TimeProvider time, CancellationToken cancellationToken)
     {
         var settings = await stores.GetAsync(storeId, cancellationToken);
         if (settings is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
-        var policy = settings.Policy;
         var v = new Validation();
-        var today = policy.LocalDay(time.GetUtcNow());
-        var toDay = ParseDay(v, "to", to, policy) ?? today;
-        var fromDay = ParseDay(v, "from", from, policy) ?? toDay.AddDays(-29);
-        if (v.IsValid && fromDay > toDay) v.Add("from", "'from' must not be after 'to'.");
-        if (v.IsValid && toDay.DayNumber - fromDay.DayNumber >= MaxFunnelDays) v.Add("from", $"A funnel spans at most {MaxFunnelDays} days.");
+        var (fromDay, toDay) = ParseDays(v, from, to, days, settings.Policy, time.GetUtcNow());
         if (!v.IsValid) return v.Problem();
 
         var rows = (await stores.GetCountersAsync(storeId, fromDay, toDay, cancellationToken)).Select(r => (r.Key, r.Counts)).ToList();
         return TypedResults.Ok(FunnelResponse.Create(settings, fromDay, toDay, rows));
+    }
+
+    /// <summary>
+    /// The local days a funnel covers: <c>to</c> (default: today), back to <c>from</c>, or <c>days</c> days ending at
+    /// <c>to</c> (1 = just that day; the pages use 1, 7 and 30), or the last 30 days. "Today" is the app's clock, so
+    /// a page asking for days=7 sees the demo's compressed time, not the browser's.
+    /// </summary>
+    internal static (DateOnly From, DateOnly To) ParseDays(Validation v, string? from, string? to, int? days, StorePolicy policy, DateTimeOffset now)
+    {
+        if (from is not null && days is not null) v.Add("days", "Give 'from' or 'days', not both.");
+        v.Range("days", days, 1, MaxFunnelDays);
+        var toDay = ParseDay(v, "to", to, policy) ?? policy.LocalDay(now);
+        var fromDay = ParseDay(v, "from", from, policy) ?? toDay.AddDays(-((days ?? 30) - 1));
+        if (v.IsValid && fromDay > toDay) v.Add("from", "'from' must not be after 'to'.");
+        if (v.IsValid && toDay.DayNumber - fromDay.DayNumber >= MaxFunnelDays) v.Add("from", $"A funnel spans at most {MaxFunnelDays} days.");
+        return (fromDay, toDay);
     }
 
     /// <summary>A day as yyyy-MM-dd, or an ISO 8601 timestamp taken as the store's local day.</summary>

@@ -99,6 +99,18 @@ internal sealed class CampaignService(
         return new Campaign(campaignId, e.GetString("Name") ?? "", e.GetDateTimeOffset("StartsAt") ?? default, e.GetDateTimeOffset("EndsAt") ?? default, e.GetString("Region"));
     }
 
+    /// <summary>Every campaign, newest start first: the directory lists their ids; each is one point read.</summary>
+    public async Task<IReadOnlyList<Campaign>> ListAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var e in tables.Directory.QueryAsync<TableEntity>(c => c.PartitionKey == CampaignKey, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(e.RowKey);
+        }
+        var found = await Task.WhenAll(ids.Select(id => GetAsync(id, cancellationToken)));
+        return [.. found.OfType<Campaign>().OrderByDescending(c => c.StartsAt).ThenBy(c => c.CampaignId, StringComparer.Ordinal)];
+    }
+
     /// <summary>
     /// Streams <paramref name="body"/> into a new blob while hashing it, then registers the asset. Identical content
     /// in the same campaign is the same asset id: the new blob is deleted and the existing asset returned. Nothing is

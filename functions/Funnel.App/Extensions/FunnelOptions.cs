@@ -19,6 +19,12 @@ internal sealed class FunnelOptions
     /// <summary>Base URL shoppers reach (scan URLs are built on it). Empty: taken from the request.</summary>
     public string PublicBaseUrl { get; set; } = "";
 
+    /// <summary>
+    /// The messaging app's group invite link, with {storeId} and {groupId} filled in (a stand-in until groups carry
+    /// their real invite links). Empty: the landing page tells the shopper to show the clerk their group instead.
+    /// </summary>
+    public string? GroupJoinUrlTemplate { get; set; }
+
     /// <summary>How long a store's cached settings are trusted before they are read again.</summary>
     [Range(0, 3600)]
     public int StoreSettingsCacheSeconds { get; set; } = 30;

@@ -1,12 +1,19 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Funnel.Core.Campaigns;
 
 /// <summary>How far a store got with an asset: it was assigned, then downloaded, then posted (an ack never moves it back).</summary>
+[JsonConverter(typeof(AssignmentStatusJsonConverter))]
 public enum AssignmentStatus
 {
     Assigned,
     Downloaded,
     Posted,
 }
+
+/// <summary>A status travels in JSON as its name ("posted"), as everywhere else in the API, never as a number.</summary>
+public sealed class AssignmentStatusJsonConverter() : JsonStringEnumConverter<AssignmentStatus>(JsonNamingPolicy.CamelCase);
 
 public static class AssignmentStatuses
 {

@@ -88,6 +88,8 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         var east = report.GetProperty("byRegion").EnumerateArray().Single(r => r.GetProperty("region").GetString() == "east");
         Assert.Equal((2, 1, 1), (east.GetProperty("targeted").GetInt32(), east.GetProperty("downloaded").GetInt32(), east.GetProperty("posted").GetInt32()));
         Assert.Empty(report.GetProperty("notExecuted").EnumerateArray()); // not 24 h yet
+        var statuses = report.GetProperty("byStore").EnumerateArray().ToDictionary(s => s.GetProperty("storeId").GetString()!, s => s.GetProperty("status").GetString());
+        Assert.Equal(("posted", "downloaded", "assigned"), (statuses["east-1"], statuses["west-1"], statuses["east-2"])); // names, not numbers
         app.Time.Advance(TimeSpan.FromHours(25));
         var later = await (await hq.GetAsync("/api/campaigns/spring/execution")).Json(HttpStatusCode.OK);
         Assert.Equal(["east-2", "north-1", "north-2", "west-1", "west-2"], later.GetProperty("notExecuted").EnumerateArray().Select(s => s.GetString()));
