@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: the pure core's unit tests and the integration tests, which start their own Azurite
-# (in memory, on free ports). Exits non-zero on any failure. Extra arguments go to `dotnet test`
+# Runs every test: the pure core's unit tests, the integration tests, which start their own Azurite
+# (in memory, on free ports), and the browser tests of the pages (headless Chromium). Exits non-zero on any failure. Extra arguments go to `dotnet test`
 # (e.g. ./test.sh --filter "FullyQualifiedName~Scan").
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x node_modules/.bin/azurite ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The browser tests drive Debian's Chromium (no browser download). Install it when it is missing; if that fails,
+# the browser tests fail and say why (they are never skipped). FUNNEL_CHROMIUM points them at another binary.
+if [ -z "${FUNNEL_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: installing Chromium from Debian's packages for the browser tests..." >&2
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo"; fi
+  { $as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium >/dev/null; } \
+    || echo "test.sh: could not install Chromium (apt-get install chromium); the browser tests will fail." >&2
 fi
 results="$(pwd)/TestResults"
 rm -rf "$results"

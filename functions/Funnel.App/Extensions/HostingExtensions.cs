@@ -5,6 +5,7 @@ using Funnel.App.Auth;
 using Funnel.App.Campaigns;
 using Funnel.App.Journeys;
 using Funnel.App.Lanes;
+using Funnel.App.Pages;
 using Funnel.App.Purchases;
 using Funnel.App.Triggers;
 using Funnel.App.Scans;
@@ -71,6 +72,7 @@ internal static class HostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFunnelPages();
         app.UseRouting();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseRateLimiter();
@@ -89,6 +91,7 @@ internal static class HostingExtensions
         app.MapPurchasesApi();
         app.MapLeaderboardApi();
         app.MapTriggersApi();
+        app.MapFunnelPages();
         return app;
     }
 

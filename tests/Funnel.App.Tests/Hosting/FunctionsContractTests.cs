@@ -50,6 +50,10 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
             ["healthz"] = "/healthz",
             ["openapi/{*path}"] = "/openapi/v1.json",
             ["a/{*path}"] = "/a/not-a-token",
+            ["s/{*path}"] = "/s/not-a-code", // the friendly 400 page
+            ["clerk"] = "/clerk",
+            ["hq"] = "/hq",
+            ["static/{*path}"] = "/static/app.css",
         };
         Assert.NotEmpty(functions);
 
@@ -64,7 +68,7 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
                     var route = trigger.GetProperty("route").GetString()!;
                     Assert.True(samples.TryGetValue(route, out var path), $"{name}: route '{route}' has no sample request in this test; add one.");
                     var served = await client.GetAsync(path);
-                    // 400 for the share link sample: the route is served and says the token is not one.
+                    // 400 for the share link and landing samples: the route is served and says the token or code is not one.
                     Assert.True(served.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest, $"{name}: GET {path} answered {(int)served.StatusCode}");
                     break;
                 case "queueTrigger":

@@ -76,10 +76,25 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     public HttpClient As(string role, string? storeId = null, string? clerkId = null)
     {
         var client = CreateClient();
-        // Token lifetimes are checked against the real clock, not the app's fake one.
-        var token = DevTokens.Create(new AuthOptions { SigningKey = SigningKey }, role, storeId, clerkId, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(1));
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, storeId, clerkId));
         return client;
+    }
+
+    /// <summary>A dev token for this app. Lifetimes are checked against the real clock, not the app's fake one.</summary>
+    public static string Token(string role, string? storeId = null, string? clerkId = null) =>
+        DevTokens.Create(new AuthOptions { SigningKey = SigningKey }, role, storeId, clerkId, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(1));
+
+    /// <summary>
+    /// Serves the app on a real loopback port (Kestrel, not the in-memory server) and returns its base URL, for a
+    /// browser. Clients from <see cref="As"/> then talk to that port too.
+    /// </summary>
+    public string StartOnPort()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
     }
 
     public HttpClient Hq() => As(Roles.Hq);
@@ -95,6 +110,7 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     {
         private HttpClient? _client;
 
-        public HttpClient Client => _client ??= factory.Server.CreateClient();
+        // CreateClient reaches the app however it is served: the in-memory server, or Kestrel after StartOnPort.
+        public HttpClient Client => _client ??= factory.CreateClient();
     }
 }

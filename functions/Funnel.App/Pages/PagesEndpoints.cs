@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Funnel.App.Lanes;
+using Funnel.Core.Codes;
+using Microsoft.Extensions.FileProviders;
+
+namespace Funnel.App.Pages;
+
+/// <summary>
+/// The pages people use, served by the app itself: the shopper landing at a code's scan URL (/s/{code}), the clerk
+/// dashboard (/clerk) and the HQ console (/hq), plus their CSS and scripts under /static. Plain HTML and small ES
+/// modules from Pages/site (copied next to the app's dll); no framework, nothing from a CDN. The pages call the same
+/// JSON API as every other client, with the token the person signed in with.
+/// </summary>
+internal static class PagesEndpoints
+{
+    public const string StaticPath = "/static";
+
+    /// <summary>Pages may load only what this app serves; images may also come from storage (asset previews, SAS URLs).</summary>
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data: http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    private static readonly Dictionary<string, string> NoValues = [];
+    private static readonly ConcurrentDictionary<string, string> Templates = new(StringComparer.Ordinal);
+
+    public static string SiteRoot => Path.Combine(AppContext.BaseDirectory, "Pages", "site");
+
+    public static WebApplication UseFunnelPages(this WebApplication app)
+    {
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(Path.Combine(SiteRoot, "static")),
+            RequestPath = StaticPath,
+            OnPrepareResponse = c =>
+            {
+                // Revalidate every time (ETag → 304): a deploy shows at once, and a repeat visit costs a round trip, not a download.
+                c.Context.Response.Headers.CacheControl = "no-cache";
+                c.Context.Response.Headers.XContentTypeOptions = "nosniff";
+            },
+        });
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapFunnelPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/s/{code}", ShopperLanding).WithName("ShopperLanding").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/clerk", () => Page("clerk.html", StatusCodes.Status200OK, NoValues)).WithName("ClerkDashboard").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/hq", () => Page("hq.html", StatusCodes.Status200OK, NoValues)).WithName("HqConsole").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
+    /// The code is checked here, before the page: a forged, altered or unknown code gets a page that says so in
+    /// words a shopper understands (and what to do), never a stack trace or a form that cannot work.
+    /// </summary>
+    internal static async Task<IResult> ShopperLanding(string code, CodeSigner signer, StoreLanes lanes, CancellationToken cancellationToken)
+    {
+        if (!signer.TryVerify(code, out var entry, out _))
+        {
+            return Message(StatusCodes.Status400BadRequest, "This code doesn't work",
+                "The QR code you scanned isn't one of ours, or it was damaged or changed. Please scan the code at the store's till again, or ask a shop assistant for help.");
+        }
+        var store = await lanes.GetSettingsAsync(entry!.StoreId, cancellationToken);
+        if (store is null)
+        {
+            return Message(StatusCodes.Status404NotFound, "This store isn't taking sign-ups",
+                "The QR code belongs to a store we don't know (it may have closed). Please ask a shop assistant for a current code.");
+        }
+        return Page("shopper.html", StatusCodes.Status200OK, new Dictionary<string, string>
+        {
+            ["storeName"] = store.Name,
+            ["code"] = code,
+            ["timeZone"] = store.TimeZone,
+        });
+    }
+
+    private static HtmlPage Message(int status, string title, string message) =>
+        Page("message.html", status, new Dictionary<string, string> { ["title"] = title, ["message"] = message });
+
+    /// <summary>A page from its template, every {{name}} replaced by its HTML-encoded value.</summary>
+    private static HtmlPage Page(string file, int status, IReadOnlyDictionary<string, string> values)
+    {
+        var html = Templates.GetOrAdd(file, f => File.ReadAllText(Path.Combine(SiteRoot, f)));
+        foreach (var (name, value) in values)
+        {
+            html = html.Replace("{{" + name + "}}", WebUtility.HtmlEncode(value), StringComparison.Ordinal);
+        }
+        return new HtmlPage(html, status);
+    }
+
+    private sealed class HtmlPage(string html, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = status;
+            response.ContentType = "text/html; charset=utf-8";
+            response.Headers.CacheControl = "no-store";
+            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            response.Headers.XContentTypeOptions = "nosniff";
+            response.Headers["Referrer-Policy"] = "no-referrer";
+            return response.WriteAsync(html, httpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+// The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
+// code for the till, and the campaign assets to download and mark posted. A store manager's token sees the store.
+import { api, announce, count, drawFunnel, el, every, fillTable, money, percent, markReady, signIn, when } from "./common.js";
+
+let token, storeId, clerkId, store, days = 7;
+
+signIn({
+  roles: ["clerk", "store"],
+  check: async (t, claims) => { store = await api(`/api/stores/${encodeURIComponent(claims.storeId)}`, { token: t }); },
+  start: async (t, claims) => {
+    token = t;
+    storeId = claims.storeId;
+    clerkId = claims.roles.includes("clerk") ? claims.clerkId : null;
+    document.getElementById("who").textContent = clerkId ? `${store.name} · clerk ${clerkId}` : `${store.name} · store manager`;
+    document.getElementById("title").textContent = clerkId ? "My funnel" : `${store.name}: the store's funnel`;
+    document.querySelectorAll(".segmented button").forEach(b => b.addEventListener("click", () => {
+      days = Number(b.dataset.days);
+      document.querySelectorAll(".segmented button").forEach(o => o.setAttribute("aria-pressed", String(o === b)));
+      loadFunnel().catch(e => announce(e.message, true));
+    }));
+    await Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadQr(), loadAssets()]).catch(e => announce(e.message, true));
+    markReady();
+    every(10, () => Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadAssets()]));
+  },
+});
+
+const storePath = () => `/api/stores/${encodeURIComponent(storeId)}`;
+
+async function loadFunnel() {
+  const funnel = await api(`${storePath()}/funnel?days=${days}`, { token });
+  const mine = clerkId ? funnel.byClerk.find(c => c.clerkId === clerkId) ?? {} : funnel;
+  drawFunnel(document.getElementById("funnel-chart"), [
+    { key: "scans", label: "Scans", value: mine.scans },
+    { key: "joined", label: "Joined", value: mine.joined },
+    { key: "trialBooked", label: "Trials booked", value: mine.trialBooked },
+    { key: "trialCompleted", label: "Trials done", value: mine.trialCompleted },
+    { key: "questions", label: "Questions", value: mine.questions },
+    { key: "purchases", label: "Purchases", value: mine.purchases },
+  ]);
+  const serviceRate = clerkId ? mine.serviceRate : funnel.serviceRate;
+  const complaintRate = clerkId ? mine.complaintRate : funnel.complaintRate;
+  document.getElementById("kpis").replaceChildren(
+    ...kpi("Revenue", money(mine.revenue, funnel.currency)),
+    ...kpi("Conversion", percent(mine.conversionRate)),
+    ...kpi("Service rate", percent(serviceRate)),
+    ...kpi("Complaint rate", percent(complaintRate)),
+    ...kpi("New leads", count(mine.leads)));
+}
+
+const kpi = (label, value) => [el("div", {}, el("dt", {}, label), el("dd", {}, value))];
+
+const taskText = {
+  "trial-follow-up": "Invite to a guided trial",
+  "trial-no-show": "Trial time passed: did it happen?",
+  "answer-question": "Question waiting for an answer",
+  escalation: "Question past its deadline",
+};
+
+async function loadTasks() {
+  const query = clerkId ? `?clerkId=${encodeURIComponent(clerkId)}` : "";
+  const list = await api(`${storePath()}/tasks${query}`, { token });
+  const items = list.tasks.map(task => {
+    const actions = [];
+    if (task.kind === "trial-follow-up" || task.kind === "trial-no-show") {
+      actions.push(el("button", { type: "button", onclick: () => act(task, "trial-completed") }, "Mark trial completed"));
+    } else if (task.ref) {
+      actions.push(el("button", { type: "button", onclick: () => act(task, "question-answered", { questionId: task.ref }) }, "Mark answered"));
+    }
+    return el("li", { class: task.overdue ? "overdue" : "" },
+      el("div", {},
+        el("strong", {}, taskText[task.kind] ?? task.kind),
+        el("span", { class: "meta" }, ` · shopper ${task.leadId.slice(0, 8)} · due ${when(task.dueAt, store.timeZone)}`),
+        task.overdue ? el("span", { class: "badge" }, "Overdue") : null),
+      el("div", { class: "actions" }, actions));
+  });
+  document.getElementById("tasks").replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, "Nothing due. Nice work.")]));
+}
+
+async function act(task, type, data) {
+  try {
+    await api(`/api/leads/${task.leadId}/events?storeId=${encodeURIComponent(storeId)}`, {
+      method: "POST", token, body: { type, eventId: `${type}-${task.taskId}`.slice(0, 64), data },
+    });
+    announce(type === "trial-completed" ? "Trial marked completed." : "Question marked answered.");
+    await Promise.all([loadTasks(), loadFunnel()]);
+  } catch (e) {
+    announce(e.message, true);
+  }
+}
+
+async function loadGroups() {
+  const groups = await api(`${storePath()}/groups`, { token });
+  fillTable(document.getElementById("groups"), groups.map(g => el("tr", {},
+    el("td", {}, g.groupId),
+    el("td", {}, g.tier),
+    el("td", {},
+      el("meter", { min: 0, max: g.capacity, value: g.members, "aria-label": `${g.groupId}: ${g.members} of ${g.capacity}` }),
+      ` ${count(g.members)} / ${count(g.capacity)}`),
+    el("td", {}, g.status))), "No groups yet: the first scan opens one.");
+}
+
+async function loadQr() {
+  const created = await api(`${storePath()}/codes`, { method: "POST", token, body: { channel: "till", clerkId: clerkId ?? undefined } });
+  const img = document.getElementById("qr");
+  img.src = created.qrPngUrl;
+  img.alt = `QR code that opens ${clerkId ? "your" : "the store's"} landing page`;
+  document.getElementById("scan-url").href = created.scanUrl;
+}
+
+async function loadAssets() {
+  const assets = await api(`${storePath()}/assets`, { token });
+  fillTable(document.getElementById("assets"), assets.map(a => el("tr", {},
+    el("td", {}, a.name),
+    el("td", {}, a.campaignId),
+    el("td", {}, el("span", { class: `badge status-${a.status}` }, a.status)),
+    el("td", { class: "actions" },
+      el("a", { href: a.downloadUrl, class: "button quiet", download: a.name, onclick: () => ack(a, "downloaded") }, "Download"),
+      a.status === "posted" ? null : el("button", { type: "button", onclick: () => ack(a, "posted") }, `Mark ${a.name} posted`)))),
+  "No campaign assets right now.");
+}
+
+async function ack(asset, action) {
+  try {
+    await api(`${storePath()}/assets/${encodeURIComponent(asset.assetId)}/ack`, { method: "POST", token, body: { action, clerkId: clerkId ?? undefined } });
+    if (action === "posted") announce(`${asset.name} marked posted.`);
+    await loadAssets();
+  } catch (e) {
+    announce(e.message, true);
+  }
+}

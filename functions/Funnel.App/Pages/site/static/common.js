@@ -1,0 +1,237 @@
+// Shared by the pages: calling the API, the signed-in token, formatting, and the funnel chart.
+
+/** An API error: the problem's `detail` (what to do about it) as the message, plus the HTTP status. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+/** Calls the app's JSON API. Resolves with the parsed body (null for an empty one); rejects with ApiError. */
+export async function api(path, { method = "GET", body, token, raw, contentType } = {}) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (raw !== undefined) {
+    payload = raw;
+    headers["Content-Type"] = contentType || "application/octet-stream";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, "The app can't be reached. Check your connection and try again.");
+  }
+  const text = await response.text();
+  const json = text ? safeJson(text) : null;
+  if (!response.ok) {
+    throw new ApiError(response.status, describeProblem(response.status, json));
+  }
+  return json;
+}
+
+function safeJson(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+function describeProblem(status, problem) {
+  if (problem && problem.errors) {
+    return Object.values(problem.errors).flat().join(" ");
+  }
+  if (problem && problem.detail) return problem.detail;
+  if (status === 401) return "Your sign-in has expired or is not valid. Sign in again.";
+  if (status === 403) return "This sign-in may not see that.";
+  return `The app answered ${status}.`;
+}
+
+// ---- sign-in -------------------------------------------------------------------------------------------------
+const TokenKey = "funnel.token";
+
+/** Claims of a JWT (display only: the server checks the signature on every call). */
+export function claimsOf(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = decodeURIComponent(Array.from(atob(part), c => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""));
+    const claims = JSON.parse(json);
+    const role = claims.role ?? claims["http://schemas.microsoft.com/ws/2008/06/identity/claims/role"];
+    return { ...claims, roles: Array.isArray(role) ? role : role ? [role] : [] };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The page's token: one handed over in the URL fragment (#token=…, never sent to the server) wins and is moved to
+ * sessionStorage, so it leaves the address bar and the history; otherwise the one kept for this tab.
+ */
+export function currentToken() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem(TokenKey, decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TokenKey);
+}
+
+export function signOut() {
+  sessionStorage.removeItem(TokenKey);
+  location.reload();
+}
+
+/**
+ * Shows the sign-in form until a token with one of `roles` is given, then calls `start(token, claims)`.
+ * `check(token, claims)` confirms the token with the server (a 401 there shows the form again with the reason).
+ */
+export function signIn({ roles, check, start }) {
+  const form = document.getElementById("sign-in");
+  const app = document.getElementById("app");
+  const error = document.getElementById("sign-in-error");
+  const tryToken = async token => {
+    const claims = token && claimsOf(token);
+    if (!claims) return "That is not a token. Paste the whole token (three parts separated by dots).";
+    if (!claims.roles.some(r => roles.includes(r))) return `This page needs a ${roles.join(" or ")} token; this one is for ${claims.roles.join(", ") || "no role"}.`;
+    if (claims.exp && claims.exp * 1000 < Date.now()) return "This token has expired. Get a new one.";
+    try {
+      await check(token, claims);
+    } catch (e) {
+      return e.message;
+    }
+    sessionStorage.setItem(TokenKey, token);
+    form.hidden = true;
+    app.hidden = false;
+    document.getElementById("sign-out")?.addEventListener("click", signOut);
+    await start(token, claims);
+    return null;
+  };
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const problem = await tryToken(form.elements.token.value.trim());
+    if (problem) {
+      error.textContent = problem;
+      form.elements.token.setAttribute("aria-invalid", "true");
+      form.elements.token.focus();
+    }
+  });
+  const saved = currentToken();
+  if (saved) {
+    tryToken(saved).then(problem => {
+      if (problem) {
+        sessionStorage.removeItem(TokenKey);
+        error.textContent = problem;
+        form.hidden = false;
+        markReady();
+      }
+    });
+  } else {
+    form.hidden = false;
+    markReady();
+  }
+}
+
+/**
+ * The page shows its data: tests wait for body[data-ready], and the pages benchmark reads the "funnel-ready" mark
+ * (milliseconds from the start of navigation).
+ */
+export function markReady() {
+  if (document.body.dataset.ready === "true") return;
+  performance.mark("funnel-ready");
+  document.body.dataset.ready = "true";
+}
+
+// ---- formatting ----------------------------------------------------------------------------------------------
+const numberFormat = new Intl.NumberFormat(undefined);
+export const count = n => numberFormat.format(n ?? 0);
+export const percent = r => (r === null || r === undefined ? "–" : `${(r * 100).toFixed(1)}%`);
+export const money = (amount, currency) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "CNY", maximumFractionDigits: 0 }).format(amount ?? 0);
+  } catch {
+    return `${count(amount)} ${currency ?? ""}`.trim();
+  }
+};
+export const when = (iso, timeZone) =>
+  new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: timeZone || undefined }).format(new Date(iso));
+
+/** Creates an element: el("td", { class: "num" }, "12"). Text only (never HTML), so data can't inject markup. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Replaces a table body's rows; an empty list shows `empty` across the table. */
+export function fillTable(tbody, rows, empty) {
+  const columns = tbody.closest("table").querySelectorAll("thead th").length;
+  tbody.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: columns, class: "empty" }, empty))]));
+}
+
+/** Announces a message to screen readers and shows it in the page's status line. */
+export function announce(message, isError = false) {
+  const status = document.getElementById("status");
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+// ---- the funnel chart ----------------------------------------------------------------------------------------
+/**
+ * Draws the funnel as horizontal bars in an inline SVG (no library): one bar per step, its width relative to the
+ * first step, with the count and the share of the step before. The SVG has a text summary for screen readers.
+ */
+export function drawFunnel(container, steps) {
+  const ns = "http://www.w3.org/2000/svg";
+  const rowHeight = 34, labelWidth = 132, valueWidth = 110, width = 560;
+  const barSpace = width - labelWidth - valueWidth;
+  const top = Math.max(1, steps[0]?.value ?? 0);
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${rowHeight * steps.length}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("class", "funnel-chart");
+  const summary = steps.map(s => `${s.label}: ${count(s.value)}`).join(", ");
+  svg.setAttribute("aria-label", `Funnel: ${summary}`);
+  const title = document.createElementNS(ns, "title");
+  title.textContent = `Funnel: ${summary}`;
+  svg.append(title);
+  steps.forEach((step, i) => {
+    const y = i * rowHeight;
+    const text = (x, content, anchor, cls) => {
+      const t = document.createElementNS(ns, "text");
+      t.setAttribute("x", x);
+      t.setAttribute("y", y + rowHeight / 2 + 5);
+      t.setAttribute("text-anchor", anchor);
+      t.setAttribute("class", cls);
+      t.textContent = content;
+      svg.append(t);
+    };
+    const bar = document.createElementNS(ns, "rect");
+    bar.setAttribute("x", labelWidth);
+    bar.setAttribute("y", y + 6);
+    bar.setAttribute("height", rowHeight - 12);
+    bar.setAttribute("rx", 3);
+    bar.setAttribute("width", Math.max(2, (barSpace * (step.value ?? 0)) / top));
+    bar.setAttribute("class", `bar bar-${i % 6}`);
+    text(labelWidth - 8, step.label, "end", "label");
+    svg.append(bar);
+    const previous = i > 0 ? steps[i - 1].value : null;
+    const share = previous ? ` (${Math.round((100 * (step.value ?? 0)) / previous)}%)` : "";
+    text(width - 4, `${count(step.value)}${share}`, "end", "value");
+  });
+  container.replaceChildren(svg);
+  container.dataset.values = JSON.stringify(Object.fromEntries(steps.map(s => [s.key, s.value ?? 0])));
+}
+
+/** Reloads `refresh` every `seconds` while the tab is visible (the demo changes the numbers under you). */
+export function every(seconds, refresh) {
+  setInterval(() => { if (document.visibilityState === "visible") refresh().catch(() => {}); }, seconds * 1000);
+}

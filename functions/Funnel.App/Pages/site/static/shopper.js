@@ -1,0 +1,112 @@
+// The shopper landing at /s/{code}: identify (a stand-in for the messaging app's sign-in), get a group seat,
+// book a guided trial, ask a question. Every step is one call to the public API.
+import { api, announce, el, markReady, when } from "./common.js";
+
+const code = document.body.dataset.code;
+const timeZone = document.body.dataset.timeZone;
+const randomId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/[^a-zA-Z0-9-]/g, "").slice(0, 40);
+let lead = null;
+
+const identify = document.getElementById("identify");
+// One scan id per page view: a double tap or a retry of the same visit is one scan, not two.
+const scanId = `web-${randomId()}`;
+
+identify.addEventListener("submit", async event => {
+  event.preventDefault();
+  const input = identify.elements.shopperId;
+  const shopperId = input.value.trim();
+  if (!shopperId) {
+    input.setAttribute("aria-invalid", "true");
+    announce("Enter your phone number or a nickname to join.", true);
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  setBusy(identify, true);
+  try {
+    lead = await api("/api/scans", { method: "POST", body: { code, shopperId, scanId } });
+    showWelcome(lead);
+    announce("");
+  } catch (e) {
+    announce(e.message, true);
+  } finally {
+    setBusy(identify, false);
+  }
+});
+
+function showWelcome(scan) {
+  document.getElementById("join").hidden = true;
+  document.getElementById("group-name").textContent = `${scan.group.groupId} (${scan.group.tier} group)`;
+  const link = document.getElementById("join-link");
+  if (scan.group.joinUrl) {
+    link.href = scan.group.joinUrl;
+  } else {
+    document.getElementById("join-link-row").hidden = true;
+    document.getElementById("join-fallback").hidden = false;
+  }
+  const slots = document.getElementById("slots");
+  slots.replaceChildren(...scan.trialSlots.map((slot, i) =>
+    el("label", { class: "choice" },
+      el("input", { type: "radio", name: "slot", value: slot, checked: i === 0 }),
+      ` ${when(slot, timeZone)}`)));
+  for (const id of ["welcome", "trial", "ask"]) document.getElementById(id).hidden = false;
+  if (scan.stage === "converted") {
+    document.getElementById("trial").hidden = true;
+  }
+  document.getElementById("welcome-title").focus();
+}
+
+const book = document.getElementById("book");
+book.addEventListener("submit", async event => {
+  event.preventDefault();
+  const slot = book.elements.slot?.value ?? book.querySelector("input[name=slot]:checked")?.value;
+  if (!slot) {
+    announce("Pick a time first.", true);
+    return;
+  }
+  setBusy(book, true);
+  try {
+    // The event id makes a repeated tap the same booking.
+    await api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, {
+      method: "POST",
+      body: { type: "trial-booked", eventId: `book-${slot.replace(/[^0-9]/g, "")}`, data: { slot } },
+    });
+    book.hidden = true;
+    const booked = document.getElementById("booked");
+    booked.textContent = `Booked: ${when(slot, timeZone)}. A clerk will be ready for you, and we'll send you a reminder.`;
+    booked.hidden = false;
+    announce("Your trial is booked.");
+  } catch (e) {
+    announce(e.message, true);
+  } finally {
+    setBusy(book, false);
+  }
+});
+
+const question = document.getElementById("question");
+question.addEventListener("submit", async event => {
+  event.preventDefault();
+  setBusy(question, true);
+  try {
+    const questionId = `${question.elements.topic.value}-${randomId().slice(0, 8)}`;
+    await api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, {
+      method: "POST",
+      body: { type: "question-asked", eventId: `ask-${questionId}`, data: { questionId } },
+    });
+    const asked = document.getElementById("asked");
+    asked.textContent = "Thanks! A clerk will answer you in the group chat soon. Write your question there.";
+    asked.hidden = false;
+    announce("Your question was sent to the store's clerks.");
+  } catch (e) {
+    announce(e.message, true);
+  } finally {
+    setBusy(question, false);
+  }
+});
+
+function setBusy(form, busy) {
+  form.querySelectorAll("button").forEach(b => { b.disabled = busy; });
+  form.setAttribute("aria-busy", String(busy));
+}
+
+markReady();
