@@ -46,13 +46,14 @@ internal sealed class BenchApp : IAsyncDisposable
         (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
 
     /// <summary>A token from the app's own token command, signed with the key the app runs with.</summary>
-    public static async Task<string> DevTokenAsync(string role, string? store = null)
+    public static async Task<string> DevTokenAsync(string role, string? store = null, string? clerk = null)
     {
         var info = new ProcessStartInfo("dotnet") { ArgumentList = { Dll, "token", "--role", role }, RedirectStandardOutput = true, UseShellExecute = false };
-        if (store is not null)
+        foreach (var (flag, value) in new[] { ("--store", store), ("--clerk", clerk) })
         {
-            info.ArgumentList.Add("--store");
-            info.ArgumentList.Add(store);
+            if (value is null) continue;
+            info.ArgumentList.Add(flag);
+            info.ArgumentList.Add(value);
         }
         info.Environment["Auth__SigningKey"] = SigningKey;
         using var process = Process.Start(info)!;

@@ -20,16 +20,19 @@ switch (scenario)
     case "storage":
         await StorageBenchmark.RunAsync(options);
         return 0;
+    case "pages":
+        await PagesBenchmark.RunAsync(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage. Options: --clients N --seconds N --stores N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages. Options: --clients N --seconds N --stores N --days N");
         return 2;
 }
 
-internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Stores)
+internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Stores, int Days)
 {
     public static BenchOptions Parse(string[] args)
     {
-        int clients = 32, seconds = 15, stores = 100;
+        int clients = 32, seconds = 15, stores = 100, days = 7;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -38,9 +41,10 @@ internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Sto
                 case "--clients": clients = value; break;
                 case "--seconds": seconds = value; break;
                 case "--stores": stores = value; break;
+                case "--days": days = value; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}");
             }
         }
-        return new BenchOptions(clients, TimeSpan.FromSeconds(seconds), stores);
+        return new BenchOptions(clients, TimeSpan.FromSeconds(seconds), stores, days);
     }
 }

@@ -225,9 +225,20 @@ public sealed class PagesTests(AzuriteFixture azurite)
 
         Assert.True(await Eventually.Holds(async () => (await Ok(hq.GetAsync("/api/campaigns/spring/push"))).GetProperty("complete").GetBoolean(), TimeSpan.FromSeconds(20)),
             "The push did not complete.");
-        var store = h.App.As(Roles.Clerk, "east-1", "c1");
-        var asset = (await Ok(store.GetAsync("/api/stores/east-1/assets")))[0].GetProperty("assetId").GetString();
-        await Ok(store.PostAsJsonAsync($"/api/stores/east-1/assets/{asset}/ack", new { action = "posted" }));
+        await hq.CreateClerk("east-1", "c1");
+        await using (var clerk = await h.Open(nameof(Hq_pushes_an_asset_and_sees_a_stores_ack) + "-clerk"))
+        {
+            await clerk.Step("a clerk of east-1 marks the poster posted", async page =>
+            {
+                await page.GotoAsync($"/clerk#token={FunnelAppFactory.Token(Roles.Clerk, "east-1", "c1")}");
+                var row = page.Locator("#assets tr", new() { HasText = "poster.png" });
+                await Expect(row).ToContainTextAsync("assigned");
+                await row.GetByRole(AriaRole.Button, new() { Name = "Mark poster.png posted" }).ClickAsync();
+                await Expect(page.Locator("#status")).ToHaveTextAsync("poster.png marked posted.");
+                await Expect(row).ToContainTextAsync("posted");
+            });
+            Assert.Empty(clerk.Errors);
+        }
         h.App.Time.Advance(TimeSpan.FromDays(3)); // past the time after which HQ chases
 
         await person.Step("sees the store's ack and whom to chase", async page =>

@@ -114,7 +114,8 @@ async function loadAssets() {
     el("td", {}, a.campaignId),
     el("td", {}, el("span", { class: `badge status-${a.status}` }, a.status)),
     el("td", { class: "actions" },
-      el("a", { href: a.downloadUrl, class: "button quiet", download: a.name, onclick: () => ack(a, "downloaded") }, "Download"),
+      // A new tab, so this page stays and the "downloaded" ack is not cut off by the navigation.
+      el("a", { href: a.downloadUrl, class: "button quiet", target: "_blank", rel: "noopener", onclick: () => ack(a, "downloaded") }, `Download ${a.name}`),
       a.status === "posted" ? null : el("button", { type: "button", onclick: () => ack(a, "posted") }, `Mark ${a.name} posted`)))),
   "No campaign assets right now.");
 }
