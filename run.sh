@@ -3,6 +3,10 @@
 #   ./run.sh                      start Azurite and the app (http://127.0.0.1:7071); Ctrl-C stops both
 #   ./run.sh token --role ROLE [--store ID] [--clerk ID] [--hours N]
 #                                 print a dev token (the JWT alone on the last line); starts nothing
+#   ./run.sh demo [--scale N] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] …
+#                                 start both with the clock N times faster (default 8640: a day every 10 s) and raised
+#                                 public rate limits, seed a chain, simulate a month of traffic, print a summary and
+#                                 links to the pages; the app keeps running until Ctrl-C
 # Environment: FUNNEL_URL (default http://127.0.0.1:7071), AZURITE_DIR (default ./.azurite).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,6 +38,21 @@ if [ "${1:-}" = "token" ]; then
   exec dotnet run --project functions/Funnel.App -v quiet -- token "$@"
 fi
 
+demo=false
+scale=8640
+demo_args=()
+if [ "${1:-}" = "demo" ]; then
+  demo=true
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --scale) scale="${2:?--scale needs a number}"; shift 2 ;;
+      --url) echo "run.sh demo: the demo runs against FUNNEL_URL; set that instead of --url." >&2; exit 2 ;;
+      *) demo_args+=("$1"); shift ;;
+    esac
+  done
+fi
+
 ensure_settings
 ensure_azurite
 url="${FUNNEL_URL:-http://127.0.0.1:7071}"
@@ -46,7 +65,8 @@ stop() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
 
 for port in 10000 10001 10002; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -58,13 +78,41 @@ node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersio
 pids+=($!)
 
 dotnet build functions/Funnel.App -v quiet -nologo >&2
-dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+if $demo; then
+  # The demo compresses time (Journeys__TimeScale) and sends every shopper's requests from this one address,
+  # so the per-address public rate limit is raised for this run only.
+  Journeys__TimeScale="$scale" RateLimiting__PublicPermitsPerWindow=1000000 \
+    dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+else
+  dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+fi
 pids+=($!)
 
 for _ in $(seq 1 60); do
   if curl -fs "$url/healthz" >/dev/null 2>&1; then break; fi
   sleep 1
 done
+
+if $demo; then
+  status=0
+  dotnet run --project functions/Funnel.App --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
+  token() { dotnet run --project functions/Funnel.App --no-build -- token "$@" | tail -1; }
+  hq=$(token --role hq)
+  clerk=$(token --role clerk --store north-01 --clerk c1)
+  code=$(curl -fs -X POST "$url/api/stores/north-01/codes" -H "Authorization: Bearer $hq" -H 'content-type: application/json' \
+           -d '{"clerkId":"c1","channel":"till"}' | sed -E 's/.*"code":"([^"]+)".*/\1/' || true)
+  cat <<MSG
+
+The demo finished (exit status $status). Funnel keeps running at $url with its clock ${scale}x faster (storage: Azurite, data in $data).
+  HQ console:       $url/hq#token=$hq
+  clerk north-01/c1: $url/clerk#token=$clerk
+  shopper landing:  $url/s/$code
+Ctrl-C stops the app and Azurite.
+MSG
+  wait -n "${pids[@]}"
+  exit 0
+fi
+
 cat <<MSG
 
 Funnel is running at $url (storage: Azurite, data in $data)
