@@ -51,16 +51,21 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             stats.Skipped();
             return;
         }
-        // The booking states its slot; "at" is left out, so the app stamps each event with its own clock.
-        DateTimeOffset? slot = null;
-        if (a.Slot is { } planned)
-        {
-            if (await clock.ReadNowAsync(ct) is not { } now) return;
-            slot = simStart + planned > now + MinSlotLead ? simStart + planned : now + TimeSpan.FromDays(1);
-        }
-        var body = new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
         var token = a.ByStaff ? tokens.Clerk(shopper.Home.StoreId, shopper.ServingClerkId) : null;
-        var r = await api.PostJsonAsync($"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}", token, body, ct);
+        // "at" is left out, so the app stamps each event with its own clock. A booking states its slot, worked out
+        // when the request gets its turn (not before waiting for it): the planned one, or a day on when the run has
+        // fallen behind the app's clock and the planned slot is (nearly) past.
+        object Body()
+        {
+            DateTimeOffset? slot = null;
+            if (a.Slot is { } planned)
+            {
+                var now = clock.Now;
+                slot = simStart + planned > now + MinSlotLead ? simStart + planned : now + TimeSpan.FromDays(1);
+            }
+            return new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
+        }
+        var r = await api.PostJsonAsync($"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}", token, Body, ct);
         if (!r.Ok || !r.Flag("applied")) return;
         var counted = a.Type switch
         {

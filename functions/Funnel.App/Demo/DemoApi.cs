@@ -70,12 +70,16 @@ internal sealed class DemoApi(HttpClient http, int concurrency, DemoLog log, Tim
     public Task<ApiResult> PostJsonAsync(string path, string? token, object body, CancellationToken ct, int alsoFine = 0) =>
         SendAsync(HttpMethod.Post, path, token, () => JsonContent.Create(body, options: Json), ct, alsoFine);
 
+    /// <summary>The body is made once the request has its turn: for a body that depends on the time it is sent.</summary>
+    public Task<ApiResult> PostJsonAsync(string path, string? token, Func<object> body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, path, token, () => JsonContent.Create(body(), options: Json), ct);
+
     public Task<ApiResult> PutJsonAsync(string path, string? token, object body, CancellationToken ct) =>
         SendAsync(HttpMethod.Put, path, token, () => JsonContent.Create(body, options: Json), ct);
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <param name="content">Makes the body afresh for every attempt (a sent HttpContent cannot be sent again).</param>
+    /// <param name="content">Makes the body afresh for every attempt (a sent HttpContent cannot be sent again), once the request has a slot.</param>
     /// <param name="alsoFine">A non-2xx status the caller expects and handles (e.g. 409 for an existing campaign): not an error.</param>
     public async Task<ApiResult> SendAsync(HttpMethod method, string path, string? token, Func<HttpContent>? content, CancellationToken ct, int alsoFine = 0)
     {

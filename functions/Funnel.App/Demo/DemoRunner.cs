@@ -197,7 +197,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
     private void PrintTop(AppCounts after)
     {
-        _log.Line("top stores by credited revenue (leaderboard since the run began, earlier runs on this storage included):");
+        _log.Line("top stores by credited revenue (leaderboard from the day before the run on):");
         foreach (var (s, i) in after.Stores.Take(5).Select((s, i) => (s, i)))
         {
             _log.Line(Invariant($"  {i + 1}. {s.StoreId,-10} {s.Region,-8} scans {s.Scans,5} · leads {s.Leads,5} · purchases {s.Purchases,4} · CNY {s.Revenue,10:N2} · conversion {(s.ConversionRate is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "-")}"));
