@@ -74,16 +74,24 @@ for port in 10000 10001 10002; do
     exit 1
   fi
 done
-node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+if $demo; then
+  # The demo's progress goes to the terminal; Azurite's and the app's logs (every outbound message) to a file.
+  applog="$data/funnel-demo.log"
+  : > "$applog"
+  node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
+else
+  node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+fi
 pids+=($!)
 
-dotnet build functions/Funnel.App -v quiet -nologo >&2
 if $demo; then
-  # The demo compresses time (Journeys__TimeScale) and sends every shopper's requests from this one address,
-  # so the per-address public rate limit is raised for this run only.
+  # Release: the simulation keeps two cores busy. The clock runs $scale times faster, and every simulated shopper
+  # sends from this one address, so the per-address public rate limit is raised for this run only.
+  dotnet build functions/Funnel.App -c Release -v quiet -nologo >&2
   Journeys__TimeScale="$scale" RateLimiting__PublicPermitsPerWindow=1000000 \
-    dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+    dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
 else
+  dotnet build functions/Funnel.App -v quiet -nologo >&2
   dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
 fi
 pids+=($!)
@@ -95,15 +103,17 @@ done
 
 if $demo; then
   status=0
-  dotnet run --project functions/Funnel.App --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
-  token() { dotnet run --project functions/Funnel.App --no-build -- token "$@" | tail -1; }
+  echo "run.sh: Funnel is at $url with its clock ${scale}x faster; its log: $applog" >&2
+  dotnet run --project functions/Funnel.App -c Release --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
+  token() { dotnet run --project functions/Funnel.App -c Release --no-build -- token "$@" | tail -1; }
   hq=$(token --role hq)
   clerk=$(token --role clerk --store north-01 --clerk c1)
   code=$(curl -fs -X POST "$url/api/stores/north-01/codes" -H "Authorization: Bearer $hq" -H 'content-type: application/json' \
            -d '{"clerkId":"c1","channel":"till"}' | sed -E 's/.*"code":"([^"]+)".*/\1/' || true)
   cat <<MSG
 
-The demo finished (exit status $status). Funnel keeps running at $url with its clock ${scale}x faster (storage: Azurite, data in $data).
+The demo finished (exit status $status). Funnel keeps running at $url with its clock ${scale}x faster
+(storage: Azurite, data in $data; log: $applog). Open:
   HQ console:       $url/hq#token=$hq
   clerk north-01/c1: $url/clerk#token=$clerk
   shopper landing:  $url/s/$code
