@@ -78,8 +78,11 @@ internal static class DemoRates
     /// </summary>
     public const int PosDuplicateEvery = 20;
 
-    /// <summary>Sales per store per day to shoppers who never scanned: store sales, credited to nobody.</summary>
-    public const double WalkInPurchasesPerStorePerDay = 2;
+    /// <summary>
+    /// Sales per store per day to shoppers who never scanned: store sales, credited to nobody. Kept small: in a real
+    /// store they are most sales, but here they only show that uncredited sales stay uncredited.
+    /// </summary>
+    public const double WalkInPurchasesPerStorePerDay = 0.5;
 
     /// <summary>
     /// Basket: 1–3 lines at these prices (CNY). About 150 CNY a purchase, so a mature store's 15–20k RMB a month from
