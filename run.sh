@@ -3,6 +3,10 @@
 #   ./run.sh                      start Azurite and the app (http://127.0.0.1:7071); Ctrl-C stops both
 #   ./run.sh token --role ROLE [--store ID] [--clerk ID] [--hours N]
 #                                 print a dev token (the JWT alone on the last line); starts nothing
+#   ./run.sh demo [--scale N] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] …
+#                                 start both with the clock N times faster (default 8640: a day every 10 s) and raised
+#                                 public rate limits, seed a chain, simulate a month of traffic, print a summary and
+#                                 links to the pages; the app keeps running until Ctrl-C
 # Environment: FUNNEL_URL (default http://127.0.0.1:7071), AZURITE_DIR (default ./.azurite).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,6 +38,21 @@ if [ "${1:-}" = "token" ]; then
   exec dotnet run --project functions/Funnel.App -v quiet -- token "$@"
 fi
 
+demo=false
+scale=8640
+demo_args=()
+if [ "${1:-}" = "demo" ]; then
+  demo=true
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --scale) scale="${2:?--scale needs a number}"; shift 2 ;;
+      --url) echo "run.sh demo: the demo runs against FUNNEL_URL; set that instead of --url." >&2; exit 2 ;;
+      *) demo_args+=("$1"); shift ;;
+    esac
+  done
+fi
+
 ensure_settings
 ensure_azurite
 url="${FUNNEL_URL:-http://127.0.0.1:7071}"
@@ -46,7 +65,8 @@ stop() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
 
 for port in 10000 10001 10002; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -54,17 +74,57 @@ for port in 10000 10001 10002; do
     exit 1
   fi
 done
-node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+if $demo; then
+  # The demo's progress goes to the terminal; Azurite's and the app's logs (every outbound message) to a file.
+  # Its storage lives in memory: a month of compressed journeys keeps single-threaded Azurite at a full core, and
+  # writing every queue message to disk as well made the run fall behind the clock. Ctrl-C discards it.
+  applog="$data/funnel-demo.log"
+  : > "$applog"
+  node node_modules/azurite/dist/src/azurite.js --inMemoryPersistence --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
+else
+  node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+fi
 pids+=($!)
 
-dotnet build functions/Funnel.App -v quiet -nologo >&2
-dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+if $demo; then
+  # Release: the simulation keeps two cores busy. The clock runs $scale times faster, and every simulated shopper
+  # sends from this one address, so the per-address public rate limit is raised for this run only.
+  dotnet build functions/Funnel.App -c Release -v quiet -nologo >&2
+  Journeys__TimeScale="$scale" RateLimiting__PublicPermitsPerWindow=1000000 \
+    dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
+else
+  dotnet build functions/Funnel.App -v quiet -nologo >&2
+  dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
+fi
 pids+=($!)
 
 for _ in $(seq 1 60); do
   if curl -fs "$url/healthz" >/dev/null 2>&1; then break; fi
   sleep 1
 done
+
+if $demo; then
+  status=0
+  echo "run.sh: Funnel is at $url with its clock ${scale}x faster; its log: $applog" >&2
+  dotnet run --project functions/Funnel.App -c Release --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
+  token() { dotnet run --project functions/Funnel.App -c Release --no-build -- token "$@" | tail -1; }
+  hq=$(token --role hq)
+  clerk=$(token --role clerk --store north-01 --clerk c1)
+  code=$(curl -fs -X POST "$url/api/stores/north-01/codes" -H "Authorization: Bearer $hq" -H 'content-type: application/json' \
+           -d '{"clerkId":"c1","channel":"till"}' | sed -E 's/.*"code":"([^"]+)".*/\1/' || true)
+  cat <<MSG
+
+The demo finished (exit status $status). Funnel keeps running at $url with its clock ${scale}x faster
+(storage: Azurite in memory; log: $applog). Open:
+  HQ console:       $url/hq#token=$hq
+  clerk north-01/c1: $url/clerk#token=$clerk
+  shopper landing:  $url/s/$code
+Ctrl-C stops the app and Azurite.
+MSG
+  wait -n "${pids[@]}"
+  exit 0
+fi
+
 cat <<MSG
 
 Funnel is running at $url (storage: Azurite, data in $data)

@@ -1,6 +1,10 @@
 using Funnel.App.Auth;
 using Funnel.App.Extensions;
 
+if (args is ["demo", ..])
+{
+    return await Funnel.App.Demo.DemoCommand.RunAsync(args[1..]);
+}
 if (args is ["token", ..])
 {
     return DevTokenCommand.Run(args[1..]);

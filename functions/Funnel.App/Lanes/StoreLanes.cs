@@ -94,8 +94,13 @@ internal sealed partial class StoreLanes(
     private StoreLane LaneFor(string storeId) =>
         _stopped ? throw new OperationCanceledException("The app is shutting down.") : _lanes.GetOrAdd(storeId, id => new StoreLane(this, id));
 
+    /// <remarks>
+    /// The window is real seconds. Under Journeys:TimeScale the app's clock runs faster, and a window measured on it
+    /// expired within milliseconds, so every batch reloaded the store's partition (a query Azurite answers by scanning
+    /// the whole table): the demo's month slowed to a crawl as the table grew.
+    /// </remarks>
     private bool IsFresh(LaneState state) =>
-        _time.GetUtcNow() - state.LoadedAt < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
+        _time.GetUtcNow() - state.LoadedAt < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds) * (_time is Journeys.ScaledTimeProvider scaled ? scaled.Scale : 1);
 
     /// <summary>
     /// One store's queue and the loop that commits it. Lanes live as long as the app: one per active store,

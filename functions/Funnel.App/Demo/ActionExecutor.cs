@@ -1,0 +1,128 @@
+namespace Funnel.App.Demo;
+
+/// <summary>
+/// Sends one planned action through the real API, as the shopper's page, the clerk's app or the till would, and
+/// records what the app acknowledged. Steps of one shopper run in order; everything else runs concurrently,
+/// bounded by <see cref="DemoApi"/>.
+/// </summary>
+internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, string assetId, DateTimeOffset simStart)
+{
+    /// <summary>
+    /// A planned slot closer than this to the app's now (the run fell behind the clock) moves to a day after now:
+    /// the app refuses a slot that is not after the booking.
+    /// </summary>
+    private static readonly TimeSpan MinSlotLead = TimeSpan.FromHours(6);
+
+    private long _sales;
+
+    public Task Dispatch(SimAction action, CancellationToken ct) => action switch
+    {
+        ScanAction a => a.Shopper.Then(() => ScanAsync(a, ct)),
+        EventAction a => a.Shopper.Then(() => EventAsync(a, ct)),
+        PurchaseAction { Sale.Shopper: { } shopper } a => shopper.Then(() => PurchaseAsync(a, ct)), // after the shopper's scan
+        PurchaseAction a => PurchaseAsync(a, ct),
+        AckAction a => AckAsync(a, ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action.GetType().Name),
+    };
+
+    private async Task ScanAsync(ScanAction a, CancellationToken ct)
+    {
+        var shopper = a.Shopper;
+        if (a.Repeat && shopper.LeadId is null)
+        {
+            stats.Skipped();
+            return;
+        }
+        var store = shopper.Home;
+        var code = shopper.CodeClerkId is { } clerk ? store.ClerkCodes[clerk] : store.StoreCode;
+        var r = await api.PostJsonAsync("/api/scans", null, new { code, shopperId = shopper.ShopperId, scanId = a.ScanId }, ct);
+        if (!r.Ok) return;
+        shopper.LeadId ??= r.Text("leadId");
+        // A replay answers as the first time and counts nothing, unless it is our own retry of an attempt that was applied.
+        if (r.Flag("replayed") && r.Attempts == 1) return;
+        stats.Add(store.StoreId, new Tally { Scans = 1, Leads = r.Flag("isNewAtStore") ? 1 : 0 });
+    }
+
+    private async Task EventAsync(EventAction a, CancellationToken ct)
+    {
+        var shopper = a.Shopper;
+        if (shopper.LeadId is not { } leadId)
+        {
+            stats.Skipped();
+            return;
+        }
+        var token = a.ByStaff ? tokens.Clerk(shopper.Home.StoreId, shopper.ServingClerkId) : null;
+        // "at" is left out, so the app stamps each event with its own clock. A booking states its slot, worked out
+        // when the request gets its turn (not before waiting for it): the planned one, or a day on when the run has
+        // fallen behind the app's clock and the planned slot is (nearly) past.
+        object Body()
+        {
+            DateTimeOffset? slot = null;
+            if (a.Slot is { } planned)
+            {
+                var now = clock.Now;
+                slot = simStart + planned > now + MinSlotLead ? simStart + planned : now + TimeSpan.FromDays(1);
+            }
+            return new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
+        }
+        var r = await api.PostJsonAsync($"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}", token, Body, ct);
+        if (!r.Ok || !r.Flag("applied")) return;
+        var counted = a.Type switch
+        {
+            "trial-booked" => new Tally { TrialsBooked = 1 },
+            "trial-completed" => new Tally { TrialsCompleted = 1 },
+            "question-asked" => new Tally { Questions = 1 },
+            "complaint" => new Tally { Complaints = 1 },
+            _ => default,
+        };
+        if (a.Type == "question-answered") stats.Answered();
+        stats.Add(shopper.Home.StoreId, counted);
+    }
+
+    /// <summary>
+    /// Posts the sale with a pos token of the selling store, stamped with the app's clock read just now (so it is
+    /// after the shopper's scan, which the app checks). Every <see cref="DemoRates.PosDuplicateEvery"/>th sale is
+    /// posted twice at once, as a till retrying would: the two deliveries race, and the app must count one.
+    /// </summary>
+    private async Task PurchaseAsync(PurchaseAction a, CancellationToken ct)
+    {
+        var sale = a.Sale;
+        if (sale.Shopper is { LeadId: null })
+        {
+            stats.Skipped();
+            return;
+        }
+        if (await clock.ReadNowAsync(ct) is not { } purchasedAt) return;
+        var body = new
+        {
+            purchaseId = sale.PurchaseId, storeId = sale.SellingStore.StoreId, shopperId = sale.ShopperId, amount = sale.Amount, currency = "CNY",
+            items = sale.Lines.Select(l => new { sku = l.Sku, qty = l.Qty, price = l.Price }).ToList(), purchasedAt, channel = "pos",
+        };
+        var token = tokens.Pos(sale.SellingStore.StoreId);
+        var twice = Interlocked.Increment(ref _sales) % DemoRates.PosDuplicateEvery == 1;
+        var posts = await Task.WhenAll(Enumerable.Range(0, twice ? 2 : 1).Select(_ => api.PostJsonAsync("/api/purchases", token, body, ct)));
+        var accepted = posts.Count(p => p.Ok);
+        if (accepted == 0) return;
+        for (var i = 0; i < accepted; i++) stats.PurchasePosted();
+        if (accepted == 2) stats.Duplicate();
+
+        stats.Add(sale.SellingStore.StoreId, new Tally { StoreSales = 1, StoreSalesRevenue = sale.Amount });
+        if (sale.Shopper is { } shopper)
+        {
+            // Credited to the store that recruited the shopper, wherever they bought (all purchases fall in its window).
+            stats.Add(shopper.Home.StoreId, new Tally { Purchases = 1, Revenue = sale.Amount });
+            if (sale.SellingStore != shopper.Home) stats.CrossStore();
+        }
+        else
+        {
+            stats.WalkIn();
+        }
+    }
+
+    private async Task AckAsync(AckAction a, CancellationToken ct)
+    {
+        var store = a.Store;
+        var r = await api.PostJsonAsync($"/api/stores/{store.StoreId}/assets/{assetId}/ack", tokens.Clerk(store.StoreId, store.ClerkIds[0]), new { action = a.Action }, ct);
+        if (r.Ok) stats.Ack();
+    }
+}
