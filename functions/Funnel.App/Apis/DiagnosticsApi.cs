@@ -13,7 +13,8 @@ internal static class DiagnosticsApi
 
     /// <summary>Storage requests this instance has sent since it started (the benchmark's transactions-per-operation).</summary>
     internal static Microsoft.AspNetCore.Http.HttpResults.Ok<StorageDiagnostics> GetStorage(StorageRequestCounter counter) =>
-        TypedResults.Ok(new StorageDiagnostics(counter.Requests, Environment.WorkingSet, GC.GetTotalMemory(false)));
+        TypedResults.Ok(new StorageDiagnostics(counter.Requests, Environment.WorkingSet, GC.GetTotalMemory(false), counter.ByKind()));
 
-    internal sealed record StorageDiagnostics(long StorageRequests, long WorkingSetBytes, long ManagedHeapBytes);
+    /// <summary><c>byKind</c>: requests and their total time by kind ("table query", "queue receive"…), since start.</summary>
+    internal sealed record StorageDiagnostics(long StorageRequests, long WorkingSetBytes, long ManagedHeapBytes, IReadOnlyDictionary<string, StorageKindStats> ByKind);
 }
