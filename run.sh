@@ -4,7 +4,7 @@
 #   ./run.sh token --role ROLE [--store ID] [--clerk ID] [--hours N]
 #                                 print a dev token (the JWT alone on the last line); starts nothing
 #   ./run.sh demo [--scale N] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] …
-#                                 start both with the clock N times faster (default 8640: a day every 10 s) and raised
+#                                 start both with the clock N times faster (default 4320: a day every 20 s) and raised
 #                                 public rate limits, seed a chain, simulate a month of traffic, print a summary and
 #                                 links to the pages; the app keeps running until Ctrl-C
 # Environment: FUNNEL_URL (default http://127.0.0.1:7071), AZURITE_DIR (default ./.azurite).
@@ -39,7 +39,7 @@ if [ "${1:-}" = "token" ]; then
 fi
 
 demo=false
-scale=8640
+scale=4320
 demo_args=()
 if [ "${1:-}" = "demo" ]; then
   demo=true
@@ -105,11 +105,16 @@ done
 
 if $demo; then
   status=0
-  echo "run.sh: Funnel is at $url with its clock ${scale}x faster; its log: $applog" >&2
-  dotnet run --project functions/Funnel.App -c Release --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
   token() { dotnet run --project functions/Funnel.App -c Release --no-build -- token "$@" | tail -1; }
   hq=$(token --role hq)
   clerk=$(token --role clerk --store north-01 --clerk c1)
+  cat >&2 <<MSG
+run.sh: Funnel is at $url with its clock ${scale}x faster; its log: $applog
+Open these now to watch the chain fill up (the pages refresh every 10 s):
+  HQ console:        $url/hq#token=$hq
+  clerk north-01/c1: $url/clerk#token=$clerk
+MSG
+  dotnet run --project functions/Funnel.App -c Release --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
   code=$(curl -fs -X POST "$url/api/stores/north-01/codes" -H "Authorization: Bearer $hq" -H 'content-type: application/json' \
            -d '{"clerkId":"c1","channel":"till"}' | sed -E 's/.*"code":"([^"]+)".*/\1/' || true)
   cat <<MSG

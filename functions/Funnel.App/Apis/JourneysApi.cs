@@ -72,7 +72,10 @@ internal static class JourneysApi
         {
             return Problems.NotFound($"Lead '{leadId}' has no journey at store '{storeId}' (a journey starts with the lead's first scan there).");
         }
-        return TypedResults.Accepted($"/api/leads/{leadId}", new EventResponse(leadId, storeId, after.Stage.Name(), outcome.Changed, after.Version, after.NextTimerAt));
+        // A repeated event id is told apart from an event the stage ignores: a client that retried after losing the
+        // answer learns its first attempt was applied.
+        var duplicate = e.EventId is { } id && outcome.Before is { } before && before.RecentEventIds.Contains(id);
+        return TypedResults.Accepted($"/api/leads/{leadId}", new EventResponse(leadId, storeId, after.Stage.Name(), outcome.Changed, duplicate, after.Version, after.NextTimerAt));
     }
 
     /// <summary>The event a request describes, or null with what is wrong added to <paramref name="v"/>.</summary>
@@ -145,7 +148,8 @@ internal static class JourneysApi
 
     internal sealed record EventData(DateTimeOffset? Slot, string? QuestionId);
 
-    internal sealed record EventResponse(string LeadId, string StoreId, string Stage, bool Applied, int Version, DateTimeOffset? NextTimerAt);
+    /// <summary><c>applied</c>: the event changed the journey; <c>duplicate</c>: its event id had been applied before (so nothing changed now).</summary>
+    internal sealed record EventResponse(string LeadId, string StoreId, string Stage, bool Applied, bool Duplicate, int Version, DateTimeOffset? NextTimerAt);
 
     internal sealed record TasksResponse(string StoreId, string? ClerkId, DateTimeOffset AsOf, List<TaskResponse> Tasks);
 

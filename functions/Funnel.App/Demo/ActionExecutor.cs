@@ -66,7 +66,8 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             return new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
         }
         var r = await api.PostJsonAsync($"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}", token, Body, ct);
-        if (!r.Ok || !r.Flag("applied")) return;
+        // Applied now, or by an earlier attempt of this same request whose answer was lost (our retry is then a duplicate).
+        if (!r.Ok || !(r.Flag("applied") || (r.Attempts > 1 && r.Flag("duplicate")))) return;
         var counted = a.Type switch
         {
             "trial-booked" => new Tally { TrialsBooked = 1 },

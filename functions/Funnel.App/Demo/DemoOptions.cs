@@ -16,7 +16,7 @@ internal sealed record DemoOptions
     /// <summary>Fixes the traffic's shape, so two runs with the same seed send the same story (under fresh ids).</summary>
     public int Seed { get; init; } = 20261123;
 
-    /// <summary>Mean scans per store on an ordinary day (promotion days and weekends get <see cref="DemoRates.BusyDayFactor"/>×).</summary>
+    /// <summary>Mean scans per store on an ordinary day (weekends get <see cref="DemoRates.WeekendFactor"/>×, the promotion day <see cref="DemoRates.PromotionFactor"/>×).</summary>
     public double ScansPerStorePerDay { get; init; } = DemoRates.ScansPerStorePerDay;
 
     /// <summary>Requests in flight at once: the machine has 2 cores, shared by Azurite, the app and this client.</summary>

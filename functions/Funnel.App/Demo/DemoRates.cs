@@ -9,13 +9,18 @@ internal static class DemoRates
     // ---- Scans: the entry of the funnel ----
 
     /// <summary>
-    /// Mean scans per store on an ordinary day. A store's groups cap at about 10,000 users an operator can serve
-    /// (domain.md); ~10 a day (300 a month) is a believable month one for a store starting its community.
+    /// Mean scans per store on an ordinary day: ~3 (about 100 a month) is a store starting its community. A mature
+    /// store sees more (domain.md's 15–20k RMB a month of group sales suggests tens a day), but the local storage
+    /// emulator, single-threaded, serves a few hundred requests a second; at this rate a 40-store month keeps pace
+    /// with the demo's clock. --scans-per-day raises it (on a faster machine, or with a slower --scale).
     /// </summary>
-    public const double ScansPerStorePerDay = 10;
+    public const double ScansPerStorePerDay = 3;
 
-    /// <summary>Weekends and the chain's promotion day bring about three times the traffic ("a promotion, a holiday").</summary>
-    public const double BusyDayFactor = 3;
+    /// <summary>Weekends bring half as many shoppers again.</summary>
+    public const double WeekendFactor = 1.5;
+
+    /// <summary>The chain's mid-run promotion day brings three times the traffic ("a promotion, a holiday" burst).</summary>
+    public const double PromotionFactor = 3;
 
     /// <summary>Scans come in bursts (a queue at the till, a demo at the shelf): on average this many scans a burst.</summary>
     public const double ScansPerBurst = 5;

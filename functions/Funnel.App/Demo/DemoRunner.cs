@@ -38,7 +38,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         if (clock.Scale < AppClock.MinScale)
         {
             _log.Line($"The app's clock runs at {clock.Scale:0.#}x real time, so {options.Days} simulated days would take days. " +
-                      "Start it with Journeys__TimeScale=8640 (a day every 10 s), as ./run.sh demo does.");
+                      "Start it with Journeys__TimeScale=4320 (a day every 20 s), as ./run.sh demo does.");
             return null;
         }
         _log.Line(Invariant($"app clock: {clock.Scale:0}x real time, a simulated day every {clock.ToReal(TimeSpan.FromDays(1)).TotalSeconds:0.0} s"));
@@ -81,8 +81,8 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
     {
         var dayStarted = _real.GetTimestamp();
         var dayStart = simStart + TimeSpan.FromDays(day);
-        var busy = planner.IsBusy(day, dayStart);
-        planner.PlanDay(day, busy);
+        var factor = planner.TrafficFactor(day, dayStart);
+        planner.PlanDay(day, factor);
         var before = _stats.Snapshot();
         var errorsBefore = api.Errors;
 
@@ -101,7 +101,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         var local = dayStart.ToOffset(TimeSpan.FromHours(8));
         var late = behind > TimeSpan.FromHours(1) ? Invariant($" (behind the app's clock by {behind.TotalHours:0.#} h)") : "";
         _log.Line(Invariant(
-            $"day {day + 1,3}/{options.Days} {local:ddd MM-dd}{(busy ? " x3" : "   ")} · scans {d.Total.Scans,5} (new {d.Total.Leads,5}) · trials {d.Total.TrialsBooked,4} booked/{d.Total.TrialsCompleted,4} done · questions {d.Total.Questions,4}/{d.Answered,4} answered · complaints {d.Total.Complaints,2} · purchases {d.Total.StoreSales,4} (dup {d.Duplicates,2}, walk-in {d.WalkIns,3}) · acks {d.Acks,2} · errors {api.Errors - errorsBefore,2} · {_real.GetElapsedTime(dayStarted).TotalSeconds,5:0.0} s{late}"));
+            $"day {day + 1,3}/{options.Days} {local:ddd MM-dd}{(factor > 1 ? $" x{factor.ToString(CultureInfo.InvariantCulture),-3}" : "     ")} · scans {d.Total.Scans,5} (new {d.Total.Leads,5}) · trials {d.Total.TrialsBooked,4} booked/{d.Total.TrialsCompleted,4} done · questions {d.Total.Questions,4}/{d.Answered,4} answered · complaints {d.Total.Complaints,2} · purchases {d.Total.StoreSales,4} (dup {d.Duplicates,2}, walk-in {d.WalkIns,3}) · acks {d.Acks,2} · errors {api.Errors - errorsBefore,2} · {_real.GetElapsedTime(dayStarted).TotalSeconds,5:0.0} s{late}"));
     }
 
     /// <summary>Waits (bounded) for queued purchases to be counted, then compares and prints.</summary>

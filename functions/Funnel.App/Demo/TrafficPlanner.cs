@@ -17,9 +17,11 @@ internal sealed class TrafficPlanner(DemoOptions options, IReadOnlyList<ChainSto
 
     public int Pending => _queue.Count;
 
-    /// <summary>Is this simulated day a busy one: a weekend (store-local, Asia/Shanghai) or the chain's mid-run promotion day?</summary>
-    public bool IsBusy(int day, DateTimeOffset dayStart) =>
-        day == options.Days / 2 || dayStart.ToOffset(TimeSpan.FromHours(8)).DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+    /// <summary>How busy this simulated day is: the chain's mid-run promotion day, a weekend (store-local, Asia/Shanghai), or an ordinary day (1).</summary>
+    public double TrafficFactor(int day, DateTimeOffset dayStart) =>
+        day == options.Days / 2 ? PromotionFactor
+        : dayStart.ToOffset(TimeSpan.FromHours(8)).DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? WeekendFactor
+        : 1;
 
     /// <summary>Takes the next action due before <paramref name="end"/>, in time order.</summary>
     public bool TryTakeBefore(TimeSpan end, out SimAction action)
@@ -47,10 +49,9 @@ internal sealed class TrafficPlanner(DemoOptions options, IReadOnlyList<ChainSto
     }
 
     /// <summary>The day's new shoppers (scans in bursts) and walk-in sales, with everything that follows from them.</summary>
-    public void PlanDay(int day, bool busy)
+    public void PlanDay(int day, double factor)
     {
         var start = TimeSpan.FromDays(day);
-        var factor = busy ? BusyDayFactor : 1;
         foreach (var store in stores)
         {
             var scans = Poisson(options.ScansPerStorePerDay * factor);

@@ -112,8 +112,8 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
         // promotion day): both variants must exercise attribution, or that test would prove nothing about it.
         var stores = DemoChain.Create(Tiny);
         var planner = new TrafficPlanner(Tiny, stores, "t");
-        planner.PlanDay(0, firstDayIsWeekend);
-        planner.PlanDay(1, busy: true);
+        planner.PlanDay(0, firstDayIsWeekend ? DemoRates.WeekendFactor : 1);
+        planner.PlanDay(1, factor: DemoRates.PromotionFactor);
         var sales = new List<Sale>();
         var bookings = 0;
         while (planner.TryTakeBefore(TimeSpan.FromDays(Tiny.Days), out var action))
@@ -136,7 +136,7 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
             var o = Tiny with { Seed = seed };
             var planner = new TrafficPlanner(o, DemoChain.Create(o), "t");
             planner.PlanCampaignExecution();
-            planner.PlanDay(0, busy: false);
+            planner.PlanDay(0, factor: 1);
             var story = new List<string>();
             while (planner.TryTakeBefore(TimeSpan.MaxValue, out var a)) story.Add($"{a.At.Ticks} {a.GetType().Name}");
             return story;

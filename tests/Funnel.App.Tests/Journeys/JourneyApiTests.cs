@@ -142,7 +142,9 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var second = await (await app.Anonymous().Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
 
         Assert.True(first.GetProperty("applied").GetBoolean());
+        Assert.False(first.GetProperty("duplicate").GetBoolean());
         Assert.False(second.GetProperty("applied").GetBoolean());
+        Assert.True(second.GetProperty("duplicate").GetBoolean()); // told apart from an event the stage ignores
         var funnel = await hq.Funnel("s1");
         Assert.Equal(1, funnel.GetProperty("complaints").GetInt64());
         Assert.Equal(1.0, funnel.GetProperty("complaintRate").GetDouble());
