@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text.RegularExpressions;
 using Funnel.App.Lanes;
 using Funnel.Core.Codes;
 using Microsoft.Extensions.FileProviders;
@@ -12,7 +13,7 @@ namespace Funnel.App.Pages;
 /// modules from Pages/site (copied next to the app's dll); no framework, nothing from a CDN. The pages call the same
 /// JSON API as every other client, with the token the person signed in with.
 /// </summary>
-internal static class PagesEndpoints
+internal static partial class PagesEndpoints
 {
     public const string StaticPath = "/static";
 
@@ -20,7 +21,6 @@ internal static class PagesEndpoints
     private const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data: http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-    private static readonly Dictionary<string, string> NoValues = [];
     private static readonly ConcurrentDictionary<string, string> Templates = new(StringComparer.Ordinal);
 
     public static string SiteRoot => Path.Combine(AppContext.BaseDirectory, "Pages", "site");
@@ -44,8 +44,12 @@ internal static class PagesEndpoints
     public static IEndpointRouteBuilder MapFunnelPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/s/{code}", ShopperLanding).WithName("ShopperLanding").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/clerk", () => Page("clerk.html", StatusCodes.Status200OK, NoValues)).WithName("ClerkDashboard").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/hq", () => Page("hq.html", StatusCodes.Status200OK, NoValues)).WithName("HqConsole").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/clerk", () => StaffPage("clerk.html", "Clerk dashboard", "clerk.js", "Clerk",
+                "Paste the token your store gave you.", "./run.sh token --role clerk --store s1 --clerk c1"))
+            .WithName("ClerkDashboard").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/hq", () => StaffPage("hq.html", "HQ console", "hq.js", "HQ",
+                "Paste your HQ token.", "./run.sh token --role hq"))
+            .WithName("HqConsole").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -74,19 +78,35 @@ internal static class PagesEndpoints
         });
     }
 
+    /// <summary>
+    /// A page for staff: the shared shell (staff.html: header, the token sign-in, the status line) around the page's
+    /// own content (one of our files, inserted as it is), then the values, encoded.
+    /// </summary>
+    private static HtmlPage StaffPage(string content, string title, string script, string brand, string tokenHelp, string devCommand)
+    {
+        var shell = Templates.GetOrAdd("staff.html|" + content, _ =>
+            Template("staff.html").Replace("{{content}}", Template(content), StringComparison.Ordinal));
+        return Render(shell, StatusCodes.Status200OK, new Dictionary<string, string>
+        {
+            ["title"] = title, ["script"] = script, ["brand"] = brand, ["tokenHelp"] = tokenHelp, ["devCommand"] = devCommand,
+        });
+    }
+
     private static HtmlPage Message(int status, string title, string message) =>
         Page("message.html", status, new Dictionary<string, string> { ["title"] = title, ["message"] = message });
 
     /// <summary>A page from its template, every {{name}} replaced by its HTML-encoded value.</summary>
-    private static HtmlPage Page(string file, int status, IReadOnlyDictionary<string, string> values)
-    {
-        var html = Templates.GetOrAdd(file, f => File.ReadAllText(Path.Combine(SiteRoot, f)));
-        foreach (var (name, value) in values)
-        {
-            html = html.Replace("{{" + name + "}}", WebUtility.HtmlEncode(value), StringComparison.Ordinal);
-        }
-        return new HtmlPage(html, status);
-    }
+    private static HtmlPage Page(string file, int status, IReadOnlyDictionary<string, string> values) =>
+        Render(Templates.GetOrAdd(file, Template), status, values);
+
+    private static string Template(string file) => File.ReadAllText(Path.Combine(SiteRoot, file));
+
+    /// <summary>One pass over the template, so a value that itself looks like {{name}} (a store's name) stays text.</summary>
+    private static HtmlPage Render(string html, int status, IReadOnlyDictionary<string, string> values) =>
+        new(Placeholder().Replace(html, m => values.TryGetValue(m.Groups[1].Value, out var value) ? WebUtility.HtmlEncode(value) : m.Value), status);
+
+    [GeneratedRegex(@"\{\{([A-Za-z]+)\}\}", RegexOptions.CultureInvariant)]
+    private static partial Regex Placeholder();
 
     private sealed class HtmlPage(string html, int status) : IResult
     {

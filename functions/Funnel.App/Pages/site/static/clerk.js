@@ -1,6 +1,6 @@
 // The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
 // code for the till, and the campaign assets to download and mark posted. A store manager's token sees the store.
-import { api, announce, count, drawFunnel, el, every, fillTable, money, percent, markReady, signIn, when } from "./common.js";
+import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, signIn, when } from "./common.js";
 
 let token, storeId, clerkId, store, days = 7;
 
@@ -29,25 +29,14 @@ const storePath = () => `/api/stores/${encodeURIComponent(storeId)}`;
 async function loadFunnel() {
   const funnel = await api(`${storePath()}/funnel?days=${days}`, { token });
   const mine = clerkId ? funnel.byClerk.find(c => c.clerkId === clerkId) ?? {} : funnel;
-  drawFunnel(document.getElementById("funnel-chart"), [
-    { key: "scans", label: "Scans", value: mine.scans },
-    { key: "joined", label: "Joined", value: mine.joined },
-    { key: "trialBooked", label: "Trials booked", value: mine.trialBooked },
-    { key: "trialCompleted", label: "Trials done", value: mine.trialCompleted },
-    { key: "questions", label: "Questions", value: mine.questions },
-    { key: "purchases", label: "Purchases", value: mine.purchases },
-  ]);
-  const serviceRate = clerkId ? mine.serviceRate : funnel.serviceRate;
-  const complaintRate = clerkId ? mine.complaintRate : funnel.complaintRate;
-  document.getElementById("kpis").replaceChildren(
-    ...kpi("Revenue", money(mine.revenue, funnel.currency)),
-    ...kpi("Conversion", percent(mine.conversionRate)),
-    ...kpi("Service rate", percent(serviceRate)),
-    ...kpi("Complaint rate", percent(complaintRate)),
-    ...kpi("New leads", count(mine.leads)));
+  drawFunnel(document.getElementById("funnel-chart"), funnelSteps(mine));
+  document.getElementById("kpis").replaceChildren(...kpis(
+    ["Revenue", money(mine.revenue, funnel.currency)],
+    ["Conversion", percent(mine.conversionRate)],
+    ["Service rate", percent(clerkId ? mine.serviceRate : funnel.serviceRate)],
+    ["Complaint rate", percent(clerkId ? mine.complaintRate : funnel.complaintRate)],
+    ["New leads", count(mine.leads)]));
 }
-
-const kpi = (label, value) => [el("div", {}, el("dt", {}, label), el("dd", {}, value))];
 
 const taskText = {
   "trial-follow-up": "Invite to a guided trial",

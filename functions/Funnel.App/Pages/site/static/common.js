@@ -231,6 +231,37 @@ export function drawFunnel(container, steps) {
   container.dataset.values = JSON.stringify(Object.fromEntries(steps.map(s => [s.key, s.value ?? 0])));
 }
 
+/** The funnel's steps, in order, from a funnel (a store's, a clerk's, or the chain's totals). */
+export const funnelSteps = f => [
+  { key: "scans", label: "Scans", value: f.scans },
+  { key: "joined", label: "Joined", value: f.joined },
+  { key: "trialBooked", label: "Trials booked", value: f.trialBooked },
+  { key: "trialCompleted", label: "Trials done", value: f.trialCompleted },
+  { key: "questions", label: "Questions", value: f.questions },
+  { key: "purchases", label: "Purchases", value: f.purchases },
+];
+
+/** Key figures as a definition list's items: kpis(["Revenue", "CN¥1"], …). */
+export const kpis = (...pairs) => pairs.map(([label, value]) => el("div", {}, el("dt", {}, label), el("dd", {}, value)));
+
+/**
+ * Runs a form's action with its buttons disabled, and announces the outcome: `action` returns the message to
+ * announce, or throws an ApiError whose detail says what to do.
+ */
+export async function submitting(form, action) {
+  form.querySelectorAll("button").forEach(b => { b.disabled = true; });
+  form.setAttribute("aria-busy", "true");
+  try {
+    const message = await action();
+    if (message !== undefined) announce(message);
+  } catch (e) {
+    announce(e.message, true);
+  } finally {
+    form.querySelectorAll("button").forEach(b => { b.disabled = false; });
+    form.setAttribute("aria-busy", "false");
+  }
+}
+
 /** Reloads `refresh` every `seconds` while the tab is visible (the demo changes the numbers under you). */
 export function every(seconds, refresh) {
   setInterval(() => { if (document.visibilityState === "visible") refresh().catch(() => {}); }, seconds * 1000);

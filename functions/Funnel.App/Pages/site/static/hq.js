@@ -1,6 +1,6 @@
 // The HQ console at /hq: leaderboard of stores and clerks by region, the chain-wide funnel, and campaigns
 // (create, upload an asset, push, and the execution report with the stores to chase).
-import { api, announce, count, drawFunnel, el, every, fillTable, money, percent, markReady, signIn } from "./common.js";
+import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, signIn } from "./common.js";
 
 let token, campaignId = null;
 const regions = new Set();
@@ -30,20 +30,10 @@ async function loadLeaderboard() {
   if (region) query.set("region", region);
   const board = await api(`/api/leaderboard?${query}`, { token });
   const t = board.totals;
-  drawFunnel($("funnel-chart"), [
-    { key: "scans", label: "Scans", value: t.scans },
-    { key: "joined", label: "Joined", value: t.joined },
-    { key: "trialBooked", label: "Trials booked", value: t.trialBooked },
-    { key: "trialCompleted", label: "Trials done", value: t.trialCompleted },
-    { key: "questions", label: "Questions", value: t.questions },
-    { key: "purchases", label: "Purchases", value: t.purchases },
-  ]);
-  $("kpis").replaceChildren(
-    ...kpi("Stores", count(t.stores)),
-    ...kpi("Revenue", money(t.revenue)),
-    ...kpi("Conversion", percent(t.conversionRate)),
-    ...kpi("Service rate", percent(t.serviceRate)),
-    ...kpi("Complaint rate", percent(t.complaintRate)));
+  drawFunnel($("funnel-chart"), funnelSteps(t));
+  $("kpis").replaceChildren(...kpis(
+    ["Stores", count(t.stores)], ["Revenue", money(t.revenue)], ["Conversion", percent(t.conversionRate)],
+    ["Service rate", percent(t.serviceRate)], ["Complaint rate", percent(t.complaintRate)]));
   fillTable($("stores"), board.stores.map(s => el("tr", {},
     el("td", {}, s.rank), el("th", { scope: "row" }, s.name, el("span", { class: "meta id" }, s.storeId)), el("td", {}, s.region),
     el("td", { class: "num" }, count(s.scans)), el("td", { class: "num" }, count(s.purchases)),
@@ -68,8 +58,6 @@ function fillRegions() {
   }
 }
 
-const kpi = (label, value) => [el("div", {}, el("dt", {}, label), el("dd", {}, value))];
-
 async function loadCampaigns(select) {
   const campaigns = await api("/api/campaigns", { token });
   const picker = $("campaign");
@@ -89,9 +77,9 @@ async function loadExecution() {
     if (e.status === 404) return;
     throw e;
   }
-  $("execution-kpis").replaceChildren(
-    ...kpi("Targeted", count(report.targeted)), ...kpi("Downloaded", count(report.downloaded)),
-    ...kpi("Posted", count(report.posted)), ...kpi("Execution rate", percent(report.executionRate)));
+  $("execution-kpis").replaceChildren(...kpis(
+    ["Targeted", count(report.targeted)], ["Downloaded", count(report.downloaded)],
+    ["Posted", count(report.posted)], ["Execution rate", percent(report.executionRate)]));
   fillTable($("execution-regions"), report.byRegion.map(r => el("tr", {},
     el("th", { scope: "row" }, r.region), el("td", { class: "num" }, count(r.targeted)), el("td", { class: "num" }, count(r.downloaded)),
     el("td", { class: "num" }, count(r.posted)), el("td", { class: "num" }, percent(r.executionRate)))), "Not pushed yet.");

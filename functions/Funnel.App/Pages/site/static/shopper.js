@@ -1,6 +1,6 @@
 // The shopper landing at /s/{code}: identify (a stand-in for the messaging app's sign-in), get a group seat,
 // book a guided trial, ask a question. Every step is one call to the public API.
-import { api, announce, el, markReady, when } from "./common.js";
+import { api, announce, el, markReady, submitting, when } from "./common.js";
 
 const code = document.body.dataset.code;
 const timeZone = document.body.dataset.timeZone;
@@ -22,16 +22,11 @@ identify.addEventListener("submit", async event => {
     return;
   }
   input.removeAttribute("aria-invalid");
-  setBusy(identify, true);
-  try {
+  await submitting(identify, async () => {
     lead = await api("/api/scans", { method: "POST", body: { code, shopperId, scanId } });
     showWelcome(lead);
-    announce("");
-  } catch (e) {
-    announce(e.message, true);
-  } finally {
-    setBusy(identify, false);
-  }
+    return "";
+  });
 });
 
 function showWelcome(scan) {
@@ -64,49 +59,34 @@ book.addEventListener("submit", async event => {
     announce("Pick a time first.", true);
     return;
   }
-  setBusy(book, true);
-  try {
+  await submitting(book, async () => {
     // The event id makes a repeated tap the same booking.
-    await api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, {
-      method: "POST",
-      body: { type: "trial-booked", eventId: `book-${slot.replace(/[^0-9]/g, "")}`, data: { slot } },
-    });
+    await journeyEvent({ type: "trial-booked", eventId: `book-${slot.replace(/[^0-9]/g, "")}`, data: { slot } });
     book.hidden = true;
-    const booked = document.getElementById("booked");
-    booked.textContent = `Booked: ${when(slot, timeZone)}. A clerk will be ready for you, and we'll send you a reminder.`;
-    booked.hidden = false;
-    announce("Your trial is booked.");
-  } catch (e) {
-    announce(e.message, true);
-  } finally {
-    setBusy(book, false);
-  }
+    show("booked", `Booked: ${when(slot, timeZone)}. A clerk will be ready for you, and we'll send you a reminder.`);
+    return "Your trial is booked.";
+  });
 });
 
 const question = document.getElementById("question");
 question.addEventListener("submit", async event => {
   event.preventDefault();
-  setBusy(question, true);
-  try {
+  await submitting(question, async () => {
     const questionId = `${question.elements.topic.value}-${randomId().slice(0, 8)}`;
-    await api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, {
-      method: "POST",
-      body: { type: "question-asked", eventId: `ask-${questionId}`, data: { questionId } },
-    });
-    const asked = document.getElementById("asked");
-    asked.textContent = "Thanks! A clerk will answer you in the group chat soon. Write your question there.";
-    asked.hidden = false;
-    announce("Your question was sent to the store's clerks.");
-  } catch (e) {
-    announce(e.message, true);
-  } finally {
-    setBusy(question, false);
-  }
+    await journeyEvent({ type: "question-asked", eventId: `ask-${questionId}`, data: { questionId } });
+    show("asked", "Thanks! A clerk will answer you in the group chat soon. Write your question there.");
+    return "Your question was sent to the store's clerks.";
+  });
 });
 
-function setBusy(form, busy) {
-  form.querySelectorAll("button").forEach(b => { b.disabled = busy; });
-  form.setAttribute("aria-busy", String(busy));
+/** A shopper's event on their journey at this store (anonymous: the lead id the scan answered is the key). */
+const journeyEvent = body =>
+  api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, { method: "POST", body });
+
+function show(id, text) {
+  const element = document.getElementById(id);
+  element.textContent = text;
+  element.hidden = false;
 }
 
 markReady();
