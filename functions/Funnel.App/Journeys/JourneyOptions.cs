@@ -14,7 +14,7 @@ internal sealed class JourneyOptions
     [Range(1, 10_000_000)]
     public double TimeScale { get; set; } = 1;
 
-    /// <summary>How often the sweep looks for timers and outboxes that the queue path missed (the local runner's timer; the TimerTrigger's schedule in Azure).</summary>
+    /// <summary>How often the sweep looks for timers and outboxes that the queue path missed, in real seconds whatever the time scale (the local runner's timer; the TimerTrigger's schedule in Azure).</summary>
     [Range(1, 86_400)]
     public int SweepIntervalSeconds { get; set; } = 300;
 

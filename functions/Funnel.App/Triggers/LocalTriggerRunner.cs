@@ -52,17 +52,13 @@ internal sealed partial class LocalTriggerRunner(
     }
 
     /// <summary>
-    /// Like a TimerTrigger: every SweepIntervalSeconds of app time, but at most once a second of real time, and under a
-    /// time scale at most every half grace: the sweep takes only what was due a grace (real seconds) ago, so sweeping
-    /// more often finds nothing new while it still reads every store's due rows (at 4320x, once a second was most of
-    /// what the storage emulator could serve).
+    /// Like the JourneySweep TimerTrigger, which runs on real time: every SweepIntervalSeconds of real time, whatever
+    /// Journeys:TimeScale says. The sweep is the safety net for lost wake-ups and outboxes (wake-up messages carry the
+    /// timers), and it reads every store's due rows: under the demo's 4320x, sweeping on app time (once a real
+    /// second) was most of what the storage emulator could serve, and every half minute still stalled it as the table
+    /// grew (each range query walks Azurite's whole table).
     /// </summary>
-    internal static TimeSpan SweepInterval(Journeys.JourneyOptions journeys)
-    {
-        var seconds = Math.Max(1, journeys.SweepIntervalSeconds / journeys.TimeScale);
-        if (journeys.TimeScale > 1) seconds = Math.Max(seconds, journeys.SweepGraceSeconds / 2.0);
-        return TimeSpan.FromSeconds(seconds);
-    }
+    internal static TimeSpan SweepInterval(Journeys.JourneyOptions journeys) => TimeSpan.FromSeconds(Math.Max(1, journeys.SweepIntervalSeconds));
 
     private async Task EveryAsync(TimeSpan interval, string function, CancellationToken stoppingToken)
     {

@@ -73,6 +73,23 @@ public sealed class AuthTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ClerkToken_IssuesCodesForItsOwnClerkOnly()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        await hq.CreateClerk("s1", "c1");
+        await hq.CreateClerk("s1", "c2");
+        var clerk = app.As(Roles.Clerk, "s1", "c1");
+
+        var own = await (await clerk.PostAsJsonAsync("/api/stores/s1/codes", new { channel = "till" })).Json(HttpStatusCode.Created);
+        Assert.Equal(await hq.CreateCode("s1", "c1"), own.GetProperty("code").GetString()); // the clerk's own code, clerkId given or not
+        var other = await (await clerk.PostAsJsonAsync("/api/stores/s1/codes", new { channel = "till", clerkId = "c2" })).Problem(HttpStatusCode.Forbidden);
+        Assert.Contains("'c1'", other.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await app.As(Roles.Clerk, "s2", "c1").PostAsJsonAsync("/api/stores/s1/codes", new { channel = "till" })).Problem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task PosRole_CannotReadTheFunnel_403()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
