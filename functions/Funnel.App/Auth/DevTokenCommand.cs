@@ -30,11 +30,7 @@ internal static class DevTokenCommand
         if (role == Roles.Clerk && clerk is null) return Fail("Role 'clerk' needs --clerk ID.");
         if ((store is not null && !Ids.IsValid(store)) || (clerk is not null && !Ids.IsValid(clerk))) return Fail(Ids.Describe("--store/--clerk"));
 
-        var configuration = new ConfigurationManager();
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
-        configuration.AddEnvironmentVariables();
-        LocalSettings.AddTo(configuration, Directory.GetCurrentDirectory());
-        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var options = LoadAuthOptions();
         if (options.SigningKey.Length < DevTokens.MinKeyLength)
         {
             return Fail("No dev signing key: run ./run.sh once (it creates local.settings.json) or set Auth__SigningKey.");
@@ -44,6 +40,19 @@ internal static class DevTokenCommand
         Console.WriteLine($"# {role} token{(store is null ? "" : $" for store {store}")}{(clerk is null ? "" : $", clerk {clerk}")}, valid {hours} h. Use: Authorization: Bearer <token>");
         Console.WriteLine(token);
         return 0;
+    }
+
+    /// <summary>
+    /// The signing key and issuer settings for the commands that mint dev tokens (token, demo), read as the app reads
+    /// them: appsettings.json, then local.settings.json, then the environment.
+    /// </summary>
+    internal static AuthOptions LoadAuthOptions()
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        configuration.AddEnvironmentVariables();
+        LocalSettings.AddTo(configuration, Directory.GetCurrentDirectory());
+        return configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
     }
 
     private static int Fail(string message)

@@ -1,5 +1,4 @@
 using Funnel.App.Auth;
-using Funnel.App.Extensions;
 
 namespace Funnel.App.Demo;
 
@@ -19,7 +18,7 @@ internal static class DemoCommand
             await Console.Error.WriteLineAsync($"demo: {error}\n{DemoOptions.Usage}");
             return 2;
         }
-        var auth = LoadAuthOptions();
+        var auth = DevTokenCommand.LoadAuthOptions();
         if (auth.SigningKey.Length < DevTokens.MinKeyLength)
         {
             await Console.Error.WriteLineAsync("demo: no dev signing key: run ./run.sh once (it creates local.settings.json) or set Auth__SigningKey.");
@@ -44,15 +43,5 @@ internal static class DemoCommand
             await Console.Out.WriteLineAsync("demo: stopped.");
             return 130;
         }
-    }
-
-    /// <summary>The signing key and issuer settings, read the way the token command reads them.</summary>
-    private static AuthOptions LoadAuthOptions()
-    {
-        var configuration = new ConfigurationManager();
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
-        configuration.AddEnvironmentVariables();
-        LocalSettings.AddTo(configuration, Directory.GetCurrentDirectory());
-        return configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
     }
 }
