@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Funnel.App.Storage;
@@ -20,12 +21,13 @@ internal sealed class LaneState
     private readonly Dictionary<CounterKey, (FunnelCounts Counts, ETag ETag)> _counters;
     private readonly HashSet<DateOnly> _days;
 
-    public LaneState(ScanStateRows rows, DateTimeOffset loadedAt)
+    private readonly long _loadedTimestamp = Stopwatch.GetTimestamp();
+
+    public LaneState(ScanStateRows rows)
     {
         Settings = rows.Settings;
         Policy = rows.Settings.Policy;
         JourneyPolicy = rows.Settings.JourneyPolicy;
-        LoadedAt = loadedAt;
         _groups = rows.Groups.ToDictionary(g => g.Group.GroupId, g => (g.Group, g.ETag), StringComparer.Ordinal);
         _counters = rows.Counters.ToDictionary(c => c.Key, c => (c.Counts, c.ETag));
         _days = [];
@@ -35,7 +37,8 @@ internal sealed class LaneState
     public StoreSettings Settings { get; }
     public StorePolicy Policy { get; }
     public Core.Journeys.JourneyPolicy JourneyPolicy { get; }
-    public DateTimeOffset LoadedAt { get; }
+    /// <summary>How long ago this was read, in real time: trust in a cache is not a matter of the app's (possibly scaled) clock.</summary>
+    public TimeSpan Age => Stopwatch.GetElapsedTime(_loadedTimestamp);
 
     public IReadOnlyList<Group> Groups => [.. _groups.Values.Select(g => g.Group)];
 

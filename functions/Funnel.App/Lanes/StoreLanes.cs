@@ -94,13 +94,11 @@ internal sealed partial class StoreLanes(
     private StoreLane LaneFor(string storeId) =>
         _stopped ? throw new OperationCanceledException("The app is shutting down.") : _lanes.GetOrAdd(storeId, id => new StoreLane(this, id));
 
-    /// <remarks>
-    /// The window is real seconds. Under Journeys:TimeScale the app's clock runs faster, and a window measured on it
-    /// expired within milliseconds, so every batch reloaded the store's partition (a query Azurite answers by scanning
-    /// the whole table): the demo's month slowed to a crawl as the table grew.
-    /// </remarks>
-    private bool IsFresh(LaneState state) =>
-        _time.GetUtcNow() - state.LoadedAt < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds) * (_time is Journeys.ScaledTimeProvider scaled ? scaled.Scale : 1);
+    /// <summary>
+    /// The window is real seconds (<see cref="LaneState.Age"/>): under Journeys:TimeScale a window measured on the app's
+    /// clock expired within milliseconds, and every batch reloaded the store's partition.
+    /// </summary>
+    private bool IsFresh(LaneState state) => state.Age < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
 
     /// <summary>
     /// One store's queue and the loop that commits it. Lanes live as long as the app: one per active store,
@@ -393,7 +391,7 @@ internal sealed partial class StoreLanes(
                 var invalidations = Volatile.Read(ref _invalidations);
                 var rows = await _owner._stores.LoadScanStateAsync(_storeId, DateOnly.FromDateTime(now.UtcDateTime), _owner._stopping.Token);
                 if (rows is null) return null;
-                state = new LaneState(rows, now);
+                state = new LaneState(rows);
                 if (Volatile.Read(ref _invalidations) == invalidations) State = state;
             }
             var days = batch.SelectMany(p => p switch
