@@ -49,7 +49,7 @@ internal static class ScansApi
                 new Dictionary<string, object?> { ["leadId"] = r.LeadId, ["storeId"] = code.StoreId });
         }
         var settings = await lanes.GetSettingsAsync(code!.StoreId, cancellationToken);
-        var zone = settings is not null && TimeZones.TryFind(settings.TimeZone, out var z) ? z! : TimeZoneInfo.Utc;
+        var zone = settings?.Policy.TimeZone ?? TimeZoneInfo.Utc;
         return TypedResults.Ok(new ScanResponse(
             r.LeadId, code.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, r.Replayed,
             new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), JoinUrl(options.Value.GroupJoinUrlTemplate, code.StoreId, r.Seat.GroupId)),

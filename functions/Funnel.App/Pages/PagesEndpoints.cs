@@ -80,30 +80,27 @@ internal static partial class PagesEndpoints
 
     /// <summary>
     /// A page for staff: the shared shell (staff.html: header, the token sign-in, the status line) around the page's
-    /// own content (one of our files, inserted as it is), then the values, encoded.
+    /// own content (one of our files, inserted as it is), then the values, encoded. Its values never change, so it
+    /// is rendered once.
     /// </summary>
-    private static HtmlPage StaffPage(string content, string title, string script, string brand, string tokenHelp, string devCommand)
-    {
-        var shell = Templates.GetOrAdd("staff.html|" + content, _ =>
-            Template("staff.html").Replace("{{content}}", Template(content), StringComparison.Ordinal));
-        return Render(shell, StatusCodes.Status200OK, new Dictionary<string, string>
-        {
-            ["title"] = title, ["script"] = script, ["brand"] = brand, ["tokenHelp"] = tokenHelp, ["devCommand"] = devCommand,
-        });
-    }
+    private static HtmlPage StaffPage(string content, string title, string script, string brand, string tokenHelp, string devCommand) =>
+        new(Templates.GetOrAdd("staff.html|" + content, _ => Fill(
+            Template("staff.html").Replace("{{content}}", Template(content), StringComparison.Ordinal),
+            new Dictionary<string, string> { ["title"] = title, ["script"] = script, ["brand"] = brand, ["tokenHelp"] = tokenHelp, ["devCommand"] = devCommand })),
+            StatusCodes.Status200OK);
 
     private static HtmlPage Message(int status, string title, string message) =>
         Page("message.html", status, new Dictionary<string, string> { ["title"] = title, ["message"] = message });
 
     /// <summary>A page from its template, every {{name}} replaced by its HTML-encoded value.</summary>
     private static HtmlPage Page(string file, int status, IReadOnlyDictionary<string, string> values) =>
-        Render(Templates.GetOrAdd(file, Template), status, values);
+        new(Fill(Templates.GetOrAdd(file, Template), values), status);
 
     private static string Template(string file) => File.ReadAllText(Path.Combine(SiteRoot, file));
 
     /// <summary>One pass over the template, so a value that itself looks like {{name}} (a store's name) stays text.</summary>
-    private static HtmlPage Render(string html, int status, IReadOnlyDictionary<string, string> values) =>
-        new(Placeholder().Replace(html, m => values.TryGetValue(m.Groups[1].Value, out var value) ? WebUtility.HtmlEncode(value) : m.Value), status);
+    private static string Fill(string html, IReadOnlyDictionary<string, string> values) =>
+        Placeholder().Replace(html, m => values.TryGetValue(m.Groups[1].Value, out var value) ? WebUtility.HtmlEncode(value) : m.Value);
 
     [GeneratedRegex(@"\{\{([A-Za-z]+)\}\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
