@@ -62,7 +62,13 @@ mkdir -p "$data"
 pids=()
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # The app first, Azurite last: the app's journey engine stops cleanly (in seconds) only while its storage still
+  # answers. Azurite runs in a session of its own (setsid) so that Ctrl-C, which the terminal sends to the whole
+  # foreground group, does not stop it before the app (which, in the background, ignores SIGINT and stops on TERM).
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.5; done
+  done
   wait 2>/dev/null || true
 }
 trap 'stop; exit 130' INT TERM
@@ -80,18 +86,24 @@ if $demo; then
   # writing every queue message to disk as well made the run fall behind the clock. Ctrl-C discards it.
   applog="$data/funnel-demo.log"
   : > "$applog"
-  node node_modules/azurite/dist/src/azurite.js --inMemoryPersistence --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
+  setsid node node_modules/azurite/dist/src/azurite.js --inMemoryPersistence --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
 else
-  node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
+  setsid node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
 fi
 pids+=($!)
 
 if $demo; then
-  # Release: the simulation keeps two cores busy. The clock runs $scale times faster, and every simulated shopper
-  # sends from this one address, so the per-address public rate limit is raised for this run only.
+  # Release: the simulation keeps two cores busy. The clock runs $scale times faster from a fixed origin (this moment),
+  # so the app's clock and its journeys' durable timers survive a restart of the app with the same settings; an idle
+  # journey worker polls its queues at least every second, so a timer fires at most a second (an hour and more of
+  # app time) late. Every simulated shopper sends from this one address, so the per-address public rate limit is
+  # raised for this run only.
   dotnet build functions/Funnel.App -c Release -v quiet -nologo >&2
-  Journeys__TimeScale="$scale" RateLimiting__PublicPermitsPerWindow=1000000 \
-    dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
+  export Journeys__TimeScale="$scale"
+  export Journeys__TimeScaleOrigin="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  export Journeys__MaxQueuePollingIntervalSeconds=1
+  export RateLimiting__PublicPermitsPerWindow=1000000
+  dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
 else
   dotnet build functions/Funnel.App -v quiet -nologo >&2
   dotnet run --project functions/Funnel.App --no-build -- --urls "$url" --environment Development &
@@ -109,7 +121,7 @@ if $demo; then
   hq=$(token --role hq)
   clerk=$(token --role clerk --store north-01 --clerk c1)
   cat >&2 <<MSG
-run.sh: Funnel is at $url with its clock ${scale}x faster; its log: $applog
+run.sh: Funnel is at $url with its clock ${scale}x faster from $Journeys__TimeScaleOrigin; its log: $applog
 Open these now to watch the chain fill up (the pages refresh every 10 s):
   HQ console:        $url/hq#token=$hq
   clerk north-01/c1: $url/clerk#token=$clerk
@@ -120,7 +132,7 @@ MSG
   cat <<MSG
 
 The demo finished (exit status $status). Funnel keeps running at $url with its clock ${scale}x faster
-(storage: Azurite in memory; log: $applog). Open:
+from $Journeys__TimeScaleOrigin (storage: Azurite in memory; log: $applog). Open:
   HQ console:       $url/hq#token=$hq
   clerk north-01/c1: $url/clerk#token=$clerk
   shopper landing:  $url/s/$code

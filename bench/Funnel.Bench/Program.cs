@@ -24,15 +24,15 @@ switch (scenario)
         await PagesBenchmark.RunAsync(options);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages. Options: --clients N --seconds N --stores N --days N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages. Options: --clients N --seconds N --stores N --days N --leads N");
         return 2;
 }
 
-internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Stores, int Days)
+internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Stores, int Days, int Leads = 200)
 {
     public static BenchOptions Parse(string[] args)
     {
-        int clients = 32, seconds = 15, stores = 100, days = 7;
+        int clients = 32, seconds = 15, stores = 100, days = 7, leads = 200;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -42,9 +42,10 @@ internal sealed record BenchOptions(int Clients, TimeSpan PhaseDuration, int Sto
                 case "--seconds": seconds = value; break;
                 case "--stores": stores = value; break;
                 case "--days": days = value; break;
+                case "--leads": leads = value; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}");
             }
         }
-        return new BenchOptions(clients, TimeSpan.FromSeconds(seconds), stores, days);
+        return new BenchOptions(clients, TimeSpan.FromSeconds(seconds), stores, days, leads);
     }
 }

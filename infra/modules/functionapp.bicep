@@ -27,6 +27,10 @@ param authAudience string
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Instances kept running for HTTP at all times. At least 1: the journeys\' durable timers fire in the app\'s own worker, and nothing else wakes a scaled-to-zero app when a timer comes due.')
+@minValue(1)
+param alwaysReadyInstances int = 1
+
 @description('Memory of each instance (the app needs under 300 MB).')
 @allowed([
   512
@@ -80,6 +84,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // The "http" group: this app's functions are HTTP forwards plus queue triggers; one instance always runs the
+        // Durable Task worker (timers, events) and the handler, more scale out with load.
+        alwaysReady: [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyInstances
+          }
+        ]
       }
       runtime: {
         name: 'dotnet-isolated'

@@ -31,15 +31,21 @@ internal static class JourneysApi
             .AllowAnonymous()
             .RequireRateLimiting(HostingExtensions.PublicRateLimit)
             .WithRequestSizeLimit(MaxBodyBytes);
+        app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", GetEventOutcome).WithName("GetJourneyEventOutcome").WithTags("Journeys")
+            .AllowAnonymous()
+            .RequireRateLimiting(HostingExtensions.PublicRateLimit);
+        app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/history", GetHistory).WithName("GetJourneyHistory").WithTags("Journeys")
+            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
         app.MapGet("/api/stores/{storeId}/tasks", GetTasks).WithName("GetTasks").WithTags("Journeys")
             .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
         return app;
     }
 
     /// <summary>
-    /// Applies one event to the lead's journey at a store: the token's store for staff; for hq or the shopper,
-    /// <c>?storeId=</c> or else the store the lead was first seen at. 202 with the stage after it; an event id seen
-    /// before changes nothing (<c>applied: false</c>).
+    /// Raises one event to the lead's journey at a store: the token's store for staff; for hq or the shopper,
+    /// <c>?storeId=</c> or else the store the lead was first seen at. 202 once the event is durably queued for the
+    /// journey, with its event id (the client's, or a new one) and where to see the outcome. The journey applies an
+    /// event id once, however often it is sent.
     /// </summary>
     internal static async Task<Results<Accepted<EventResponse>, ValidationProblem, ProblemHttpResult>> PostEvent(
         string leadId, string? storeId, EventRequest body, ClaimsPrincipal user, LeadRepository leads, JourneyService journeys,
@@ -48,7 +54,7 @@ internal static class JourneysApi
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
         var now = time.GetUtcNow();
         var v = new Validation();
-        var e = Read(body, now, v);
+        var e = Read(body with { EventId = body.EventId ?? Guid.NewGuid().ToString("N") }, now, v);
         if (!v.IsValid || e is null) return v.Problem();
 
         var staff = user.IsInRole(Roles.Hq) || user.IsInRole(Roles.Store) || user.IsInRole(Roles.Clerk);
@@ -66,16 +72,51 @@ internal static class JourneysApi
         if (storeId is not null && !Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
         storeId ??= (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
         if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
-
-        var outcome = await journeys.ApplyAsync(storeId, leadId, [e], cancellationToken);
-        if (outcome?.After is not { } after)
+        // The membership exists only once the journey does (a scan starts the journey before it seats the lead).
+        if (!await leads.IsMemberAsync(storeId, leadId, cancellationToken))
         {
             return Problems.NotFound($"Lead '{leadId}' has no journey at store '{storeId}' (a journey starts with the lead's first scan there).");
         }
-        // A repeated event id is told apart from an event the stage ignores: a client that retried after losing the
-        // answer learns its first attempt was applied.
-        var duplicate = e.EventId is { } id && outcome.Before is { } before && before.RecentEventIds.Contains(id);
-        return TypedResults.Accepted($"/api/leads/{leadId}", new EventResponse(leadId, storeId, after.Stage.Name(), outcome.Changed, duplicate, after.Version, after.NextTimerAt));
+
+        await journeys.RaiseAsync(storeId, leadId, e, cancellationToken);
+        return TypedResults.Accepted(EventUrl(leadId, storeId, e.EventId!), new EventResponse(leadId, storeId, e.EventId!, body.Type!, "accepted"));
+    }
+
+    internal static string EventUrl(string leadId, string storeId, string eventId) => $"/api/leads/{leadId}/stores/{storeId}/journey/events/{Uri.EscapeDataString(eventId)}";
+
+    /// <summary>
+    /// What an event raised to the journey came to: <c>pending</c> until the journey took it, then <c>applied</c>,
+    /// <c>ignored</c> (the stage did not take it), <c>duplicate</c> or <c>failed</c>; with the journey's stage and
+    /// step version. The journey keeps the outcomes of its latest 32 events with ids. Whoever holds the lead id may ask
+    /// (as whoever may send the event).
+    /// </summary>
+    internal static async Task<Results<Ok<EventOutcomeResponse>, ProblemHttpResult>> GetEventOutcome(
+        string leadId, string storeId, string eventId, JourneyService journeys, CancellationToken cancellationToken)
+    {
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
+        if (!Ids.IsValid(eventId)) return Problems.BadRequest(Ids.Describe("eventId"));
+        if (await journeys.StatusAsync(storeId, leadId, cancellationToken) is not { } status)
+        {
+            return Problems.NotFound($"Lead '{leadId}' has no journey at store '{storeId}'.");
+        }
+        var outcome = status.Events.LastOrDefault(o => o.EventId == eventId)?.Outcome ?? "pending";
+        return TypedResults.Ok(new EventOutcomeResponse(leadId, storeId, eventId, outcome, status.Stage, status.Version));
+    }
+
+    /// <summary>
+    /// The journey's history as the engine recorded it (its current generation) with its runtime status and stage:
+    /// hq, and the staff of that store.
+    /// </summary>
+    internal static async Task<Results<Ok<JourneyEngineHistory>, ProblemHttpResult>> GetHistory(
+        string leadId, string storeId, JourneyService journeys, CancellationToken cancellationToken)
+    {
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
+        var history = await journeys.HistoryAsync(storeId, leadId, cancellationToken);
+        return history is null
+            ? Problems.NotFound($"Lead '{leadId}' has no journey at store '{storeId}'.")
+            : TypedResults.Ok(history);
     }
 
     /// <summary>The event a request describes, or null with what is wrong added to <paramref name="v"/>.</summary>
@@ -148,8 +189,10 @@ internal static class JourneysApi
 
     internal sealed record EventData(DateTimeOffset? Slot, string? QuestionId);
 
-    /// <summary><c>applied</c>: the event changed the journey; <c>duplicate</c>: its event id had been applied before (so nothing changed now).</summary>
-    internal sealed record EventResponse(string LeadId, string StoreId, string Stage, bool Applied, bool Duplicate, int Version, DateTimeOffset? NextTimerAt);
+    /// <summary>The event is queued for the journey (<c>status</c> "accepted"); the journey's history shows what it did.</summary>
+    internal sealed record EventResponse(string LeadId, string StoreId, string EventId, string Type, string Status);
+
+    internal sealed record EventOutcomeResponse(string LeadId, string StoreId, string EventId, string Outcome, string Stage, int Version);
 
     internal sealed record TasksResponse(string StoreId, string? ClerkId, DateTimeOffset AsOf, List<TaskResponse> Tasks);
 

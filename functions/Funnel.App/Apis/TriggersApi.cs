@@ -1,5 +1,4 @@
 using System.Net;
-using Funnel.App.Journeys;
 using Funnel.App.Purchases;
 using Funnel.App.Storage;
 using Funnel.App.Triggers;
@@ -20,8 +19,6 @@ internal static class TriggersApi
 {
     public const string PurchasesQueueFunction = "PurchasesQueue";
     public const string PurchasesServiceBusFunction = "PurchasesServiceBus";
-    public const string JourneyTimersFunction = "JourneyTimers";
-    public const string JourneySweepFunction = "JourneySweep";
     public const string CampaignPushFunction = "CampaignPush";
 
     /// <summary>The local runner's stand-in for a channel adapter: logs each outbound message (no function.json: in Azure the adapter is its own app).</summary>
@@ -39,19 +36,10 @@ internal static class TriggersApi
         });
         triggers.MapPost($"/{PurchasesQueueFunction}", PurchaseTrigger);
         triggers.MapPost($"/{PurchasesServiceBusFunction}", PurchaseTrigger);
-        triggers.MapPost($"/{JourneyTimersFunction}", JourneyTimerTrigger);
-        triggers.MapPost($"/{JourneySweepFunction}", JourneySweepTrigger);
         triggers.MapPost($"/{OutboundMessagesFunction}", OutboundMessageTrigger);
         triggers.MapPost($"/{CampaignPushFunction}", CampaignPushTrigger);
         return app;
     }
-
-    /// <summary>A journey wake-up: fire the timers due (or hop on); a message that is not a wake-up goes to the poison queue.</summary>
-    internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> JourneyTimerTrigger(
-        TriggerEnvelope envelope, JourneyService journeys, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        HandleAsync<WakeMessage>(envelope, queues.PoisonOf(queues.JourneyTimers), loggers.CreateLogger("Funnel.Triggers.JourneyTimers"), WakeMessage.TryRead,
-            async wake => $"Journey {wake.StoreId}/{wake.LeadId} {wake.Timer.Kind}: {await journeys.WakeAsync(wake, cancellationToken)}.",
-            _ => false, cancellationToken);
 
     /// <summary>A campaign push batch (or the delayed execution check); a message that is not one goes to the poison queue.</summary>
     internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> CampaignPushTrigger(
@@ -63,14 +51,6 @@ internal static class TriggersApi
                 return $"Campaign {batch.CampaignId} {batch.Kind} {batch.Batch}: {batch.Stores.Count} stores.";
             },
             _ => false, cancellationToken);
-
-    /// <summary>The sweep (a TimerTrigger in Azure, the local runner's timer here).</summary>
-    internal static async Task<Ok<TriggerResponse>> JourneySweepTrigger(JourneyService journeys, CancellationToken cancellationToken)
-    {
-        var result = await journeys.SweepAsync(cancellationToken);
-        return TypedResults.Ok(TriggerResponse.WithLog(
-            $"Swept {result.Stores} stores: {result.DueRows} due rows, {result.JourneysRead} journeys read, {result.TimersFired} timers fired, {result.OutboxesResent} outboxes resent."));
-    }
 
     internal static Ok<TriggerResponse> OutboundMessageTrigger(TriggerEnvelope envelope, ILoggerFactory loggers)
     {

@@ -405,7 +405,7 @@ internal sealed class CampaignService(
         if (link.LeadId is not { } leadId || !await leads.TagAsync(link.StoreId, leadId, $"campaign:{link.CampaignId}", cancellationToken)) return;
         // One link opened many times is one engagement (the event id is the link's).
         var eventId = "share:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..24];
-        await journeys.ApplyAsync(link.StoreId, leadId, [new Core.Journeys.ContentOpened(time.GetUtcNow(), eventId)], cancellationToken);
+        await journeys.RaiseAsync(link.StoreId, leadId, new Core.Journeys.ContentOpened(time.GetUtcNow(), eventId), cancellationToken);
     }
 
     public async Task<Uri?> DownloadUrlAsync(string campaignId, string assetId, CancellationToken cancellationToken)

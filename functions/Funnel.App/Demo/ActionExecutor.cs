@@ -2,16 +2,24 @@ namespace Funnel.App.Demo;
 
 /// <summary>
 /// Sends one planned action through the real API, as the shopper's page, the clerk's app or the till would, and
-/// records what the app acknowledged. Steps of one shopper run in order; everything else runs concurrently,
-/// bounded by <see cref="DemoApi"/>.
+/// records what the app acknowledged. Steps of one shopper run in order (a journey event's step ends when the
+/// journey has applied it, see <see cref="JourneyOutcomes"/>); everything else runs concurrently, bounded by
+/// <see cref="DemoApi"/>.
 /// </summary>
-internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, string assetId, DateTimeOffset simStart)
+internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, JourneyOutcomes outcomes, string assetId, DateTimeOffset simStart)
 {
     /// <summary>
     /// A planned slot closer than this to the app's now (the run fell behind the clock) moves to a day after now:
     /// the app refuses a slot that is not after the booking.
     /// </summary>
     private static readonly TimeSpan MinSlotLead = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// A sale is stamped at most this long after its planned distance from the shopper's first scan (read off the app's
+    /// estimated clock when the scan was answered): more than that estimate can be off by, far less than the 30-day
+    /// attribution window minus the longest planned distance (about 23 days).
+    /// </summary>
+    private static readonly TimeSpan ScanClockMargin = TimeSpan.FromHours(6);
 
     private long _sales;
 
@@ -38,6 +46,7 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
         var r = await api.PostJsonAsync("/api/scans", null, new { code, shopperId = shopper.ShopperId, scanId = a.ScanId }, ct);
         if (!r.Ok) return;
         shopper.LeadId ??= r.Text("leadId");
+        if (!a.Repeat) shopper.FirstScan ??= (a.At, clock.Now);
         // A replay answers as the first time and counts nothing, unless it is our own retry of an attempt that was applied.
         if (r.Flag("replayed") && r.Attempts == 1) return;
         stats.Add(store.StoreId, new Tally { Scans = 1, Leads = r.Flag("isNewAtStore") ? 1 : 0 });
@@ -65,24 +74,23 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             }
             return new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
         }
-        var r = await api.PostJsonAsync($"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}", token, Body, ct);
-        // Applied now, or by an earlier attempt of this same request whose answer was lost (our retry is then a duplicate).
-        if (!r.Ok || !(r.Flag("applied") || (r.Attempts > 1 && r.Flag("duplicate")))) return;
-        var counted = a.Type switch
+        var path = $"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}";
+        var r = await api.PostJsonAsync(path, token, Body, ct);
+        if (!r.Ok) return;
+        // 202: queued for the journey. It counts once the journey applied it (or found our own retry a duplicate of
+        // an attempt it applied); the shopper's next step waits for that, as a front end showing the result would.
+        if (outcomes.Accepted(r, shopper.Home.StoreId, a.Type, again => api.PostJsonAsync(path, token, Body, again)) is { } sent)
         {
-            "trial-booked" => new Tally { TrialsBooked = 1 },
-            "trial-completed" => new Tally { TrialsCompleted = 1 },
-            "question-asked" => new Tally { Questions = 1 },
-            "complaint" => new Tally { Complaints = 1 },
-            _ => default,
-        };
-        if (a.Type == "question-answered") stats.Answered();
-        stats.Add(shopper.Home.StoreId, counted);
+            await outcomes.FollowAsync(sent, ct);
+        }
     }
 
     /// <summary>
     /// Posts the sale with a pos token of the selling store, stamped with the app's clock read just now (so it is
-    /// after the shopper's scan, which the app checks). Every <see cref="DemoRates.PosDuplicateEvery"/>th sale is
+    /// after the shopper's scan, which the app checks), or, when the shopper's steps fell behind the app's clock (each
+    /// journey event waits for its outcome), at its planned distance from their scan, as a till reporting a sale late
+    /// would: the app credits a sale within the attribution window after the scan, and the plan keeps every sale in it.
+    /// Every <see cref="DemoRates.PosDuplicateEvery"/>th sale is
     /// posted twice at once, as a till retrying would: the two deliveries race, and the app must count one.
     /// </summary>
     private async Task PurchaseAsync(PurchaseAction a, CancellationToken ct)
@@ -94,6 +102,10 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             return;
         }
         if (await clock.ReadNowAsync(ct) is not { } purchasedAt) return;
+        if (sale.Shopper?.FirstScan is { } scan && scan.AppTime + (a.At - scan.Planned) + ScanClockMargin is var planned && planned < purchasedAt)
+        {
+            purchasedAt = planned;
+        }
         var body = new
         {
             purchaseId = sale.PurchaseId, storeId = sale.SellingStore.StoreId, shopperId = sale.ShopperId, amount = sale.Amount, currency = "CNY",

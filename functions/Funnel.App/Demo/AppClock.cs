@@ -24,14 +24,17 @@ internal sealed class AppClock(DemoApi api, TimeProvider real)
 
     public DateTimeOffset Now => _anchorApp + real.GetElapsedTime(_anchorTimestamp) * Scale;
 
-    /// <summary>Two readings a second apart give the scale (after one to warm the path up: a first request is slow).</summary>
+    /// <summary>
+    /// Two readings a second apart give the scale (after one to warm the path up: a first request is slow). Each is
+    /// the quickest answer of a few, so a request that waited in a busy app does not skew the scale.
+    /// </summary>
     public async Task<bool> CalibrateAsync(CancellationToken ct)
     {
         if (await ReadAsync(ct) is null) return false;
-        var first = await ReadAsync(ct);
+        var first = await ReadBestAsync(ct);
         if (first is null) return false;
         await Task.Delay(TimeSpan.FromSeconds(1), real, ct);
-        var second = await ReadAsync(ct);
+        var second = await ReadBestAsync(ct);
         if (second is null) return false;
         var realSeconds = real.GetElapsedTime(first.Value.Timestamp, second.Value.Timestamp).TotalSeconds;
         Scale = Math.Max(1, (second.Value.AppNow - first.Value.AppNow).TotalSeconds / realSeconds);
@@ -46,7 +49,7 @@ internal sealed class AppClock(DemoApi api, TimeProvider real)
     /// </summary>
     public async Task SyncAsync(CancellationToken ct)
     {
-        if (await ReadAsync(ct) is not { } reading) return;
+        if (await ReadBestAsync(ct) is not { } reading) return;
         (_anchorApp, _anchorTimestamp) = reading;
         var realSeconds = real.GetElapsedTime(_originTimestamp, _anchorTimestamp).TotalSeconds;
         if (realSeconds > 0) Scale = Math.Max(1, (_anchorApp - _originApp).TotalSeconds / realSeconds);
@@ -68,11 +71,29 @@ internal sealed class AppClock(DemoApi api, TimeProvider real)
     /// <summary>A stretch of simulated time in real time.</summary>
     public TimeSpan ToReal(TimeSpan simulated) => simulated / Scale;
 
-    private async Task<(DateTimeOffset AppNow, long Timestamp)?> ReadAsync(CancellationToken ct)
+    /// <summary>The reading with the shortest round trip of <see cref="Samples"/>: the least uncertain about when the app read its clock.</summary>
+    private async Task<(DateTimeOffset AppNow, long Timestamp)?> ReadBestAsync(CancellationToken ct)
+    {
+        (DateTimeOffset AppNow, long Timestamp, TimeSpan RoundTrip)? best = null;
+        for (var i = 0; i < Samples; i++)
+        {
+            if (await ReadWithRoundTripAsync(ct) is { } r && (best is null || r.RoundTrip < best.Value.RoundTrip)) best = r;
+        }
+        return best is { } b ? (b.AppNow, b.Timestamp) : null;
+    }
+
+    private const int Samples = 3;
+
+    private async Task<(DateTimeOffset AppNow, long Timestamp)?> ReadAsync(CancellationToken ct) =>
+        await ReadWithRoundTripAsync(ct) is { } r ? (r.AppNow, r.Timestamp) : null;
+
+    /// <summary>One reading, placed in the middle of its round trip (the app read its clock somewhere in it).</summary>
+    private async Task<(DateTimeOffset AppNow, long Timestamp, TimeSpan RoundTrip)?> ReadWithRoundTripAsync(CancellationToken ct)
     {
         var sent = real.GetTimestamp();
         var health = await api.GetAsync("/healthz", null, ct);
+        var answered = real.GetTimestamp();
         if (!health.Ok || health.Body.ValueKind != JsonValueKind.Object || !health.Body.TryGetProperty("now", out var now)) return null;
-        return (now.GetDateTimeOffset(), sent);
+        return (now.GetDateTimeOffset(), sent + (answered - sent) / 2, real.GetElapsedTime(sent, answered));
     }
 }

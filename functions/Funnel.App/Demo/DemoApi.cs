@@ -24,8 +24,11 @@ internal sealed class DemoTokens(AuthOptions auth, TimeProvider clock)
         _tokens.GetOrAdd((role, storeId, clerkId), k => DevTokens.Create(auth, k.Role, k.Store, k.Clerk, clock.GetUtcNow(), Lifetime));
 }
 
-/// <summary>The answer to one API call after retries: status and JSON body (default when there was none).</summary>
-internal sealed record ApiResult(int Status, JsonElement Body, int Attempts)
+/// <summary>
+/// The answer to one API call after retries: status, JSON body (default when there was none), the attempts it took
+/// (more than one: an earlier attempt may have been applied though its answer was lost) and the Location header.
+/// </summary>
+internal sealed record ApiResult(int Status, JsonElement Body, int Attempts, string? Location = null)
 {
     public bool Ok => Status is >= 200 and < 300;
 
@@ -98,7 +101,7 @@ internal sealed class DemoApi(HttpClient http, int concurrency, DemoLog log, Tim
                 if (wait is null)
                 {
                     var body = await ReadJsonAsync(response, ct);
-                    var result = new ApiResult(status, body, attempt);
+                    var result = new ApiResult(status, body, attempt, response.Headers.Location?.OriginalString);
                     if (!result.Ok && status != alsoFine) Failed($"{method} {path} → {status}", result.Text("detail") ?? result.Text("title"));
                     return result;
                 }
@@ -155,6 +158,9 @@ internal sealed class DemoApi(HttpClient http, int concurrency, DemoLog log, Tim
             return default;
         }
     }
+
+    /// <summary>Counts (and prints, among the first few) an error found in an answer that was itself a success.</summary>
+    public void Error(string what, string? detail) => Failed(what, detail);
 
     private void Failed(string what, string? detail)
     {

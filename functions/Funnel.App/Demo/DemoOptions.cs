@@ -22,7 +22,10 @@ internal sealed record DemoOptions
     /// <summary>Requests in flight at once: the machine has 2 cores, shared by Azurite, the app and this client.</summary>
     public int Concurrency { get; init; } = 8;
 
-    /// <summary>How long the summary waits for queued purchases to be counted before it reports a difference.</summary>
+    /// <summary>
+    /// How long the summary waits before it reports a difference: for journey events still pending, this long without
+    /// any of them getting an outcome; for queued purchases to be counted, this long in all.
+    /// </summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public const string Usage =

@@ -65,7 +65,8 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
         var planner = new TrafficPlanner(options, stores, runTag);
         planner.PlanCampaignExecution();
-        var executor = new ActionExecutor(api, tokens, clock, _stats, assetId, simStart);
+        var outcomes = new JourneyOutcomes(api, _stats, _real);
+        var executor = new ActionExecutor(api, tokens, clock, _stats, outcomes, assetId, simStart);
         for (var day = 0; day < options.Days; day++)
         {
             await SimulateDayAsync(day, planner, executor, clock, simStart, api, ct);
@@ -73,7 +74,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         var notSent = planner.Pending;
         _log.Line(Invariant($"simulation done in {Elapsed(started)}; {notSent} planned follow-ups fell after day {options.Days} and were not sent"));
 
-        return await SummarizeAsync(api, tokens, stores, before, from, to, ct);
+        return await SummarizeAsync(api, tokens, outcomes, stores, before, from, to, ct);
     }
 
     /// <summary>Sends the day's actions as the app's clock reaches each one, then waits for all of them to be answered.</summary>
@@ -100,14 +101,21 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         var behind = clock.Now - (dayStart + TimeSpan.FromDays(1));
         var local = dayStart.ToOffset(TimeSpan.FromHours(8));
         var late = behind > TimeSpan.FromHours(1) ? Invariant($" (behind the app's clock by {behind.TotalHours:0.#} h)") : "";
+        var pending = _stats.Snapshot().Events.Pending;
+        if (pending > 0) late += Invariant($" ({pending} journey events still pending, set aside)");
         _log.Line(Invariant(
-            $"day {day + 1,3}/{options.Days} {local:ddd MM-dd}{(factor > 1 ? $" x{factor.ToString(CultureInfo.InvariantCulture),-3}" : "     ")} · scans {d.Total.Scans,5} (new {d.Total.Leads,5}) · trials {d.Total.TrialsBooked,4} booked/{d.Total.TrialsCompleted,4} done · questions {d.Total.Questions,4}/{d.Answered,4} answered · complaints {d.Total.Complaints,2} · purchases {d.Total.StoreSales,4} (dup {d.Duplicates,2}, walk-in {d.WalkIns,3}) · acks {d.Acks,2} · errors {api.Errors - errorsBefore,2} · {_real.GetElapsedTime(dayStarted).TotalSeconds,5:0.0} s{late}"));
+            $"day {day + 1,3}/{options.Days} {local:ddd MM-dd}{(factor > 1 ? $" x{factor.ToString(CultureInfo.InvariantCulture),-3}" : "     ")} · scans {d.Total.Scans,5} (new {d.Total.Leads,5}) · trials {d.Total.TrialsBooked,4} booked/{d.Total.TrialsCompleted,4} done · questions {d.Total.Questions,4}/{d.Answered,4} answered · complaints {d.Total.Complaints,2} · purchases {d.Total.StoreSales,4} (dup {d.Duplicates,2}, walk-in {d.WalkIns,3}) · acks {d.Acks,2} · errors {api.Errors - errorsBefore,2} · outcome in {d.Events.MeanWaitSeconds,4:0.0} s · {_real.GetElapsedTime(dayStarted).TotalSeconds,5:0.0} s{late}"));
     }
 
-    /// <summary>Waits (bounded) for queued purchases to be counted, then compares and prints.</summary>
-    private async Task<DemoReport?> SummarizeAsync(DemoApi api, DemoTokens tokens, IReadOnlyList<ChainStore> stores, AppCounts before,
+    /// <summary>Waits (bounded) for journey events set aside and queued purchases to be counted, then compares and prints.</summary>
+    private async Task<DemoReport?> SummarizeAsync(DemoApi api, DemoTokens tokens, JourneyOutcomes outcomes, IReadOnlyList<ChainStore> stores, AppCounts before,
         DateOnly from, DateOnly to, CancellationToken ct)
     {
+        if (_stats.Snapshot().Events.Pending > 0)
+        {
+            _log.Line(Invariant($"waiting for {_stats.Snapshot().Events.Pending} journey events still pending (while the journeys catch up; given up after {options.SettleTimeout.TotalSeconds:0} s without progress)"));
+            await outcomes.ResolveLateAsync(options.SettleTimeout, ct);
+        }
         var sentByStore = _stats.ByStore();
         var sent = sentByStore.Values.Aggregate(default(Tally), Tally.Add);
         var waitStarted = _real.GetTimestamp();
@@ -124,7 +132,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
             }
             delta = AppCounts.Delta(before, after);
             settled = stores.All(s => delta[s.StoreId] == sentByStore.GetValueOrDefault(s.StoreId));
-            // Purchases go through a queue, so they may lag; everything else is counted when the request is answered.
+            // Purchases go through a queue, so they may lag; journey events were counted once their outcome was known.
             var onlyQueueLag = delta.Values.Aggregate(default(Tally), Tally.Add) == sent.WithQueueFedFrom(delta.Values.Aggregate(default(Tally), Tally.Add));
             if (settled || !onlyQueueLag || _real.GetElapsedTime(waitStarted) > options.SettleTimeout) break;
             await Task.Delay(TimeSpan.FromSeconds(1), _real, ct);
@@ -175,6 +183,8 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
                 _log.Line($"  {"",-10} counted {delta[id]}");
             }
         }
+        var e = s.Events;
+        _log.Line(Invariant($"  journey events: {e.Applied + e.RetryDuplicates} counted ({e.Applied} applied, {e.RetryDuplicates} duplicates of our own retries), {e.Ignored} ignored by the stage, {e.OtherDuplicates} other duplicates, {e.Failed} failed, {e.Pending} never answered; {e.Resent} sent again after {JourneyOutcomes.MaxWait.TotalSeconds:0} s pending; from 202 to outcome {e.MeanWaitSeconds:0.0} s on average, at most {_stats.MaxEventWait.TotalSeconds:0.0} s"));
         if (s.Skipped > 0) _log.Line(Invariant($"  {s.Skipped} steps were not sent because the shopper's scan had failed"));
     }
 
@@ -217,7 +227,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
     private static StatsSnapshot Difference(StatsSnapshot a, StatsSnapshot b) => new(
         a.Total - b.Total, a.Answered - b.Answered, a.PurchasePosts - b.PurchasePosts, a.Duplicates - b.Duplicates,
-        a.WalkIns - b.WalkIns, a.CrossStore - b.CrossStore, a.Acks - b.Acks, a.Skipped - b.Skipped);
+        a.WalkIns - b.WalkIns, a.CrossStore - b.CrossStore, a.Acks - b.Acks, a.Skipped - b.Skipped, a.Events - b.Events);
 
     private string Elapsed(long started)
     {

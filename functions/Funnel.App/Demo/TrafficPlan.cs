@@ -15,6 +15,9 @@ internal sealed class Shopper(string shopperId, ChainStore home, string? codeCle
     /// <summary>Set by the first scan the app accepted; until then (or when it failed) the shopper's other steps are skipped.</summary>
     public string? LeadId { get; set; }
 
+    /// <summary>The first scan the app accepted: its planned time (from the start of the simulation) and the app's time when it was answered (estimated).</summary>
+    public (TimeSpan Planned, DateTimeOffset AppTime)? FirstScan { get; set; }
+
     /// <summary>
     /// The shopper's last step in flight. Steps of one shopper run one after another (a question is never sent
     /// before the scan that made the lead has been answered), steps of different shoppers concurrently.

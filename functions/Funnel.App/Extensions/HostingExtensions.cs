@@ -29,9 +29,11 @@ internal static class HostingExtensions
 
         var services = builder.Services;
         services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Journeys:TimeScale > 1 runs the whole app on a faster clock (demos and tests; see JourneyOptions).
-        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<IOptions<JourneyOptions>>().Value.TimeScale is var scale && scale > 1
-            ? new ScaledTimeProvider(TimeProvider.System, scale)
+        // Journeys:TimeScale > 1 runs the whole app on a faster clock (demos and tests), the same mapping of real time
+        // the journeys' orchestrations use (see JourneyOptions).
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<JourneyOptions>>().Value.Clock(TimeProvider.System));
+        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<Core.Journeys.JourneyClock>() is var clock && clock.Scale > 1
+            ? new JourneyTimeProvider(clock, TimeProvider.System)
             : TimeProvider.System);
         services.AddOptions<FunnelOptions>().BindConfiguration(FunnelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -51,6 +53,9 @@ internal static class HostingExtensions
         services.AddSingleton<LeadRepository>();
         services.AddSingleton<JourneyRepository>();
         services.AddSingleton<JourneyService>();
+        services.AddSingleton<CommitJourneyStep>();
+        services.AddSingleton<JourneyEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<JourneyEngine>());
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StoreLanes>();
         services.AddSingleton<ScanService>();

@@ -1,55 +1,78 @@
 using System.ComponentModel.DataAnnotations;
+using Funnel.Core.Journeys;
 
 namespace Funnel.App.Journeys;
 
-/// <summary>Settings under "Journeys": the engine around the nurture rules (the rules themselves are per store).</summary>
+/// <summary>Settings under "Journeys": the durable engine the journeys run on, and the app's clock.</summary>
 internal sealed class JourneyOptions
 {
     public const string Section = "Journeys";
 
     /// <summary>
     /// How much faster than real time the app's clock runs (1 = real time). At 86400 a day passes in a second, so a
-    /// whole journey runs in seconds: for demos and tests only. Timer delays on the queue are divided by it.
+    /// whole journey runs in seconds: for demos and tests only. Durable timers are set on the matching real time.
     /// </summary>
     [Range(1, 10_000_000)]
     public double TimeScale { get; set; } = 1;
 
-    /// <summary>How often the sweep looks for timers and outboxes that the queue path missed, in real seconds whatever the time scale (the local runner's timer; the TimerTrigger's schedule in Azure).</summary>
-    [Range(1, 86_400)]
-    public int SweepIntervalSeconds { get; set; } = 300;
+    /// <summary>
+    /// The real moment the scaled clock starts from (it then reads that same moment). Fixed, so that the app's clock
+    /// survives a restart; without it, a scaled clock starts when the process does.
+    /// </summary>
+    public DateTimeOffset? TimeScaleOrigin { get; set; }
 
     /// <summary>
-    /// The sweep takes only what was due this long ago (real seconds, whatever the time scale), leaving the rest to
-    /// the normal path: wake-ups on their way, outboxes whose clean-up rides the lane's next transaction.
+    /// Run the engine's worker in this instance (default). Off: the instance still starts journeys and raises their
+    /// events through the engine's client, and other instances run them.
     /// </summary>
-    [Range(0, 86_400)]
-    public int SweepGraceSeconds { get; set; } = 60;
+    public bool Worker { get; set; } = true;
 
-    /// <summary>Journeys the sweep works on at once.</summary>
-    [Range(1, 1024)]
-    public int SweepConcurrency { get; set; } = 64;
+    /// <summary>The engine's task hub: its tables, queues and lease container are named after it (letters and digits, 3–45).</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    public string TaskHubName { get; set; } = "funnel";
 
-    /// <summary>A wake-up due within this much real time is waited for in process instead of hopping through the queue again.</summary>
-    [Range(0, 30)]
-    public double WaitInProcessSeconds { get; set; } = 2;
+    /// <summary>Control queues (1–16): how many instances can share the orchestrations. Fixed for the life of a task hub.</summary>
+    [Range(1, 16)]
+    public int PartitionCount { get; set; } = 4;
+
+    /// <summary>The longest an idle worker waits between polls of its queues (a timer can fire up to this late on an idle worker).</summary>
+    [Range(0.05, 60)]
+    public double MaxQueuePollingIntervalSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How long a message the worker took stays hidden from other workers (control and work-item queues). A worker that
+    /// dies (a crash, an evicted instance) hands its messages on after this long; the engine's default is 5 minutes.
+    /// </summary>
+    [Range(5, 3600)]
+    public int MessageVisibilitySeconds { get; set; } = 300;
+
+    /// <summary>Orchestration work items an instance runs at once.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentOrchestrations { get; set; } = 100;
+
+    /// <summary>Activities (journey steps being committed) an instance runs at once; a store lane batches those of one store.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentActivities { get; set; } = 64;
 
     /// <summary>
     /// The local runner consumes outbound-messages by logging them (the stand-in for a channel adapter). Default: on
     /// with the local runner. Off leaves them on the queue for a real adapter (or a test) to read.
     /// </summary>
     public bool LogOutboundMessages { get; set; } = true;
+
+    /// <summary>The journeys' clock: real time, or scaled from a fixed origin.</summary>
+    public JourneyClock Clock(TimeProvider real)
+    {
+        if (TimeScale == 1) return JourneyClock.RealTime;
+        var origin = TimeScaleOrigin ?? real.GetUtcNow();
+        return new JourneyClock(origin, origin, TimeScale);
+    }
 }
 
-/// <summary>A clock that runs <see cref="Scale"/> times faster than <paramref name="inner"/> from the moment it was made.</summary>
-internal sealed class ScaledTimeProvider(TimeProvider inner, double scale) : TimeProvider
+/// <summary>The app's clock read through a <see cref="JourneyClock"/> (the same mapping the orchestrations use).</summary>
+internal sealed class JourneyTimeProvider(JourneyClock clock, TimeProvider real) : TimeProvider
 {
-    private readonly DateTimeOffset _origin = inner.GetUtcNow();
+    public JourneyClock Clock { get; } = clock;
 
-    public double Scale { get; } = scale;
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        var elapsed = inner.GetUtcNow() - _origin;
-        return _origin + TimeSpan.FromTicks((long)(elapsed.Ticks * Scale));
-    }
+    public override DateTimeOffset GetUtcNow() => Clock.ToApp(real.GetUtcNow());
 }

@@ -126,7 +126,6 @@ internal sealed record LaneAction(
     CounterKey? CounterKey = null,
     FunnelCounts CounterValue = default,
     string? JourneyLeadId = null,
-    PendingCleanup? Cleanup = null,
     bool IsJourneyRow = false)
 {
     public static LaneAction Insert(PendingWork of) => new(InsertOf: of);
@@ -134,8 +133,7 @@ internal sealed record LaneAction(
     public static LaneAction Group(Group g) => new(GroupValue: g);
     public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(CounterKey: key, CounterValue: value);
 
-    /// <summary>A row of a lead's journey (the journey row itself, its outbox, tasks or due entry).</summary>
+    /// <summary>A row of a lead's journey (the journey row itself, or one of its tasks).</summary>
     public static LaneAction Journey(string leadId) => new(JourneyLeadId: leadId);
     public static LaneAction JourneyRow(string leadId) => new(JourneyLeadId: leadId, IsJourneyRow: true);
-    public static LaneAction Delete(PendingCleanup cleanup) => new(Cleanup: cleanup);
 }

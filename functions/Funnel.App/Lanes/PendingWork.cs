@@ -27,8 +27,8 @@ internal abstract class PendingWork
     public abstract void Fail(Exception error);
 }
 
-/// <summary>A committed scan, with the journey it started in the same transaction (a lead new to the store).</summary>
-internal sealed record ScanCommit(ScanResult Result, JourneyCommit? Journey);
+/// <summary>A committed scan.</summary>
+internal sealed record ScanCommit(ScanResult Result);
 
 /// <summary>A scan waiting in its store's lane.</summary>
 internal sealed class PendingScan : PendingWork
@@ -47,9 +47,6 @@ internal sealed class PendingScan : PendingWork
     public override string? LeadId => Input.LeadId;
     public override Member? KnownMember => Input.KnownMember;
 
-    /// <summary>Storage refused the journey this scan would start (a journey row was there after all): leave it to the journey path.</summary>
-    public bool NoJourneyStart { get; set; }
-
     public override void Refresh(Member? member, ETag etag)
     {
         Input = Input with { KnownMember = member };
@@ -62,7 +59,7 @@ internal sealed class PendingScan : PendingWork
     public void Complete(ScanCommit outcome)
     {
         _done.TrySetResult(outcome);
-        _sameScan?.ForEach(p => p.Complete(new ScanCommit(outcome.Result with { Replayed = true }, null)));
+        _sameScan?.ForEach(p => p.Complete(new ScanCommit(outcome.Result with { Replayed = true })));
     }
 
     public override void Fail(Exception error)
@@ -124,64 +121,31 @@ internal sealed class PendingPurchase : PendingWork
 }
 
 /// <summary>
-/// What a batch did to a journey. <see cref="Write"/> (rows written, messages to send) is given to one of the
-/// lead's pending items per transaction, the last, so its messages are dispatched once.
+/// What committing a journey step came to: the journey as written (with its cohort seat), the store's settings at that
+/// moment, whether the step had been written before (a retried activity), and whether another step of that version
+/// was written instead (<see cref="Conflict"/>: <see cref="State"/> is the journey as stored, to decide again from).
 /// </summary>
-internal sealed record JourneyCommit(Funnel.Core.Journeys.JourneyOutcome Outcome, Funnel.Core.Journeys.JourneyWrite? Write, JourneyOutbox? Outbox);
+internal sealed record StepCommit(Funnel.Core.Journeys.JourneyState State, Stores.StoreSettings Settings, bool Repeated, bool Conflict = false);
 
-/// <summary>An outbox row written with a journey: the messages to send, then the row to delete.</summary>
-internal sealed record JourneyOutbox(string RowKey, IReadOnlyList<Storage.OutboundMessage> Messages);
-
-/// <summary>Events for one lead's journey waiting in its store's lane, with the journey row as last read.</summary>
-internal sealed class PendingJourney : PendingWork
+/// <summary>A decided journey step waiting in its store's lane (see <see cref="Funnel.Core.Journeys.JourneyStep"/>).</summary>
+internal sealed class PendingStep(Funnel.Core.Journeys.JourneyStep step) : PendingWork
 {
-    private readonly TaskCompletionSource<JourneyCommit> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<StepCommit> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PendingJourney(string leadId, IReadOnlyList<Funnel.Core.Journeys.JourneyEvent> events, Funnel.Core.Journeys.JourneyState? stored, ETag etag)
-    {
-        JourneyLeadId = leadId;
-        Events = events;
-        Stored = stored;
-        ETag = etag;
-    }
+    public Funnel.Core.Journeys.JourneyStep Step { get; } = step;
 
-    public string JourneyLeadId { get; }
-    public IReadOnlyList<Funnel.Core.Journeys.JourneyEvent> Events { get; }
-    public Funnel.Core.Journeys.JourneyState? Stored { get; private set; }
+    /// <summary>The step's fingerprint, written with the journey row.</summary>
+    public string Fingerprint { get; } = Storage.JourneyRows.StepFingerprint(step);
+    public string JourneyLeadId => Step.LeadId;
+    public Task<StepCommit> Completion => _done.Task;
 
-    /// <summary>The journey row's ETag as read (default: no row was there, so the write is an insert).</summary>
-    public ETag ETag { get; private set; }
-
-    public Task<JourneyCommit> Completion => _done.Task;
-
-    // Journeys do not write the membership row.
+    // Journey steps do not write the membership row.
     public override string? LeadId => null;
     public override Member? KnownMember => null;
 
     public override void Refresh(Member? member, ETag etag) => throw new NotSupportedException();
 
-    public void RefreshJourney(Funnel.Core.Journeys.JourneyState? stored, ETag etag)
-    {
-        Stored = stored;
-        ETag = etag;
-    }
-
-    public void Complete(JourneyCommit outcome) => _done.TrySetResult(outcome);
+    public void Complete(StepCommit outcome) => _done.TrySetResult(outcome);
 
     public override void Fail(Exception error) => _done.TrySetException(error);
-}
-
-/// <summary>A row to delete once convenient (an outbox whose messages went out): it rides along with the lane's next transaction.</summary>
-internal sealed class PendingCleanup(string rowKey) : PendingWork
-{
-    public string RowKey { get; } = rowKey;
-    public override string? LeadId => null;
-    public override Member? KnownMember => null;
-
-    public override void Refresh(Member? member, ETag etag) => throw new NotSupportedException();
-
-    public override void Fail(Exception error)
-    {
-        // Nothing waits for a cleanup: an outbox row left behind is found by the sweep, which sends and deletes it.
-    }
 }

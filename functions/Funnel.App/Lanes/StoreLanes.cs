@@ -14,7 +14,7 @@ namespace Funnel.App.Lanes;
 
 /// <summary>
 /// The one writer of each store's partition in this instance. Every store has a lane: a queue of work (scans,
-/// purchase parts, journey events, outbox clean-ups) and a loop that takes all the work waiting and writes it in one entity-group transaction
+/// purchase parts, journey steps) and a loop that takes all the work waiting and writes it in one entity-group transaction
 /// (group commit). A burst at one store costs a handful of transactions instead of one per event and never
 /// fights itself over the group and counter ETags; other instances are kept honest by those ETags.
 /// </summary>
@@ -37,7 +37,7 @@ internal sealed partial class StoreLanes(
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _stopped;
 
-    /// <summary>Commits a scan; a lead new to the store starts its journey in the same transaction.</summary>
+    /// <summary>Commits a scan: the seat, the counter and the membership.</summary>
     public Task<ScanCommit> CommitScanAsync(string storeId, ScanInput input, ETag memberETag)
     {
         var pending = new PendingScan(input, memberETag);
@@ -53,18 +53,15 @@ internal sealed partial class StoreLanes(
         return pending.Completion;
     }
 
-    /// <summary>Applies <paramref name="events"/> to a lead's journey, <paramref name="stored"/> as read with <paramref name="etag"/> (default: no journey row).</summary>
-    public Task<JourneyCommit> CommitJourneyAsync(string storeId, string leadId, IReadOnlyList<JourneyEvent> events, JourneyState? stored, ETag etag)
+    /// <summary>
+    /// Writes a decided journey step (journey row, tasks, counts, cohort seat) in one transaction, unless the journey
+    /// row shows the step written already (a retried activity), in which case nothing is written.
+    /// </summary>
+    public Task<StepCommit> CommitStepAsync(string storeId, JourneyStep step)
     {
-        var pending = new PendingJourney(leadId, events, stored, etag);
+        var pending = new PendingStep(step);
         LaneFor(storeId).Enqueue(pending);
         return pending.Completion;
-    }
-
-    /// <summary>Deletes a row with the store's next transaction (an outbox whose messages went out). Nothing waits for it.</summary>
-    public void Cleanup(string storeId, string rowKey)
-    {
-        if (!_stopped) LaneFor(storeId).Enqueue(new PendingCleanup(rowKey));
     }
 
     /// <summary>The store's settings from its lane's cache when fresh, otherwise from storage.</summary>
@@ -104,12 +101,10 @@ internal sealed partial class StoreLanes(
     /// One store's queue and the loop that commits it. Lanes live as long as the app: one per active store,
     /// a channel and a parked task each, a few KB for thousands of stores.
     /// </summary>
-    private sealed class StoreLane
+    private sealed partial class StoreLane
     {
         /// <summary>More than fit in one transaction, so a full batch is never short of work.</summary>
         private const int MaxTaken = ScanPlanner.MaxTransactionActions;
-
-        private static readonly TimeSpan CleanupLinger = TimeSpan.FromSeconds(2);
 
         /// <summary>Refusals in a row without a commit before the lane gives up on its batch (each refusal fixes one cause).</summary>
         private const int MaxRefusalsInARow = 2 * MaxTaken;
@@ -153,10 +148,6 @@ internal sealed partial class StoreLanes(
                 {
                     if (batch.Count == 0 && !await reader.WaitToReadAsync(_owner._stopping.Token)) break;
                     while (batch.Count < MaxTaken && reader.TryRead(out var next)) Join(batch, next);
-                    if (batch.All(p => p is PendingCleanup) && batch.Count < MaxTaken && await LingerAsync())
-                    {
-                        while (batch.Count < MaxTaken && reader.TryRead(out var next)) Join(batch, next);
-                    }
                     await CommitOnceAsync(batch);
                 }
                 catch (OperationCanceledException) when (_owner._stopping.IsCancellationRequested)
@@ -174,24 +165,6 @@ internal sealed partial class StoreLanes(
             var stopped = new OperationCanceledException("The app is shutting down.");
             batch.ForEach(p => p.Fail(stopped));
             while (reader.TryRead(out var left)) left.Fail(stopped);
-        }
-
-        /// <summary>
-        /// Clean-ups alone wait a moment for other work to ride along with (so under load they cost no transaction
-        /// of their own). True when more work arrived.
-        /// </summary>
-        private async Task<bool> LingerAsync()
-        {
-            using var linger = CancellationTokenSource.CreateLinkedTokenSource(_owner._stopping.Token);
-            linger.CancelAfter(CleanupLinger);
-            try
-            {
-                return await _queue.Reader.WaitToReadAsync(linger.Token);
-            }
-            catch (OperationCanceledException) when (!_owner._stopping.IsCancellationRequested)
-            {
-                return false;
-            }
         }
 
         /// <summary>
@@ -231,17 +204,19 @@ internal sealed partial class StoreLanes(
                 return;
             }
 
-            var work = batch.Where(p => p is not PendingCleanup).ToList();
-            var run = work.Count == 0 ? [] : work.TakeWhile(p => p.GetType() == work[0].GetType()).ToList();
-            var (plan, own, complete) = run.FirstOrDefault() switch
+            var run = batch.TakeWhile(p => p.GetType() == batch[0].GetType()).ToList();
+            if (run[0] is PendingStep)
             {
-                null => (EmptyPlan.Instance, [], (Action<IReadOnlyList<Response>>)(_ => { })),
+                run = await TakeStepsToWriteAsync(batch, run.Cast<PendingStep>().ToList(), state);
+                if (run.Count == 0) return;
+            }
+            var (plan, own, complete) = run[0] switch
+            {
                 PendingScan => PlanScans(state, run.Cast<PendingScan>().ToList(), now),
                 PendingPurchase => PlanPurchases(state, run.Cast<PendingPurchase>().ToList()),
-                _ => PlanJourneys(state, run.Cast<PendingJourney>().ToList(), batch, now),
+                _ => PlanSteps(state, run.Cast<PendingStep>().ToList()),
             };
-
-            if (run.Count > 0 && plan.Accepted == 0)
+            if (plan.Accepted == 0)
             {
                 // The first item alone does not fit in one transaction: refuse it, or the lane would spin on it.
                 batch.Remove(run[0]);
@@ -249,21 +224,12 @@ internal sealed partial class StoreLanes(
                 return;
             }
             var (actions, what) = state.BuildTransaction(_storeId, plan, run, own);
-            var cleanups = batch.OfType<PendingCleanup>().Take(ScanPlanner.MaxTransactionActions - actions.Count).ToList();
-            foreach (var cleanup in cleanups)
-            {
-                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(_storeId, cleanup.RowKey), ETag.All));
-                what.Add(LaneAction.Delete(cleanup));
-            }
             try
             {
-                IReadOnlyList<Response> responses = [];
-                if (actions.Count > 0)
-                {
-                    responses = (await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token)).Value;
-                    state.Apply(what, responses);
-                }
-                foreach (var done in run.Take(plan.Accepted).Concat(cleanups)) batch.Remove(done);
+                // Nothing to write (replayed scans only): nothing to submit.
+                IReadOnlyList<Response> responses = actions.Count == 0 ? [] : (await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token)).Value;
+                state.Apply(what, responses);
+                foreach (var done in run.Take(plan.Accepted)) batch.Remove(done);
                 complete(responses);
                 _refusalsInARow = 0;
             }
@@ -278,105 +244,6 @@ internal sealed partial class StoreLanes(
                 }
                 await RecoverAsync(e.Status, failed, batch, e.Message);
             }
-        }
-
-        /// <summary>
-        /// Scans, and the journeys that leads new to the store start, in one transaction: a seat is never given without
-        /// its journey (the welcome's outbox is written with it). Fewer scans are taken when the journeys would not fit.
-        /// </summary>
-        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanScans(LaneState state, List<PendingScan> scans, DateTimeOffset now)
-        {
-            for (var take = scans.Count; ; )
-            {
-                var plan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Take(take).Select(p => p.Input)], now);
-                var starting = Enumerable.Range(0, plan.Accepted)
-                    .Where(i => plan.Results[i] is { IsNewAtStore: true, Replayed: false } && !scans[i].NoJourneyStart)
-                    .ToList();
-                var journeys = JourneyPlanner.Plan(state.Policy, state.JourneyPolicy, plan.Groups, _storeId,
-                    [.. starting.Select(i => new JourneyInput(scans[i].Input.LeadId, null,
-                        [new Scanned(now, scans[i].Input.Code.ClerkId, scans[i].Input.ScanId is { } id ? JourneyEvents.ScanEventId(id) : null)]))],
-                    ScanPlanner.MaxTransactionActions - plan.ActionCount);
-                if (journeys.Accepted < starting.Count)
-                {
-                    // Fewer scans: those before the first journey that did not fit (their scan rows shrink, so their
-                    // journeys fit), or, when that is the very first scan, half as many. One scan always fits.
-                    take = starting[journeys.Accepted] > 0 ? starting[journeys.Accepted] : Math.Max(1, take / 2);
-                    continue;
-                }
-                var own = new List<(TableTransactionAction, LaneAction)>(journeys.ActionCount);
-                var started = new Dictionary<int, JourneyCommit>();
-                for (var j = 0; j < starting.Count; j++)
-                {
-                    var write = journeys.Writes.Single(w => w.LeadId == journeys.Results[j].LeadId);
-                    var outbox = JourneyTransaction.Add(own, _storeId, write, default, now);
-                    started[starting[j]] = new JourneyCommit(journeys.Results[j], write, outbox);
-                }
-                return (new ScanWithJourneysPlan(plan, journeys.ActionCount), own, _ =>
-                {
-                    for (var i = 0; i < plan.Accepted; i++) scans[i].Complete(new ScanCommit(plan.Results[i], started.GetValueOrDefault(i)));
-                });
-            }
-        }
-
-        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanPurchases(LaneState state, List<PendingPurchase> purchases)
-        {
-            var plan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)]);
-            List<(TableTransactionAction, LaneAction)> own = [.. purchases.Take(plan.Accepted)
-                .Select(p => (new TableTransactionAction(TableTransactionActionType.Add, PurchaseRow(p)), LaneAction.Insert(p)))];
-            return (plan, own, _ =>
-            {
-                for (var i = 0; i < plan.Accepted; i++) purchases[i].Complete(new PurchaseCommit(false, plan.Results[i]));
-            });
-        }
-
-        /// <summary>
-        /// Journey events: decided in order per lead, each changed journey written with its outbox, tasks and due
-        /// entry. The last of a lead's items in the transaction gets the write (its messages go out once); a lead's
-        /// items that did not fit continue from the state and ETag just written.
-        /// </summary>
-        private (IStorePlan, List<(TableTransactionAction, LaneAction)>, Action<IReadOnlyList<Response>>) PlanJourneys(
-            LaneState state, List<PendingJourney> journeys, List<PendingWork> batch, DateTimeOffset now)
-        {
-            // Every item of a lead starts from the newest journey any of them read (and its ETag), so the write's
-            // base state and its condition always belong together.
-            foreach (var lead in journeys.GroupBy(p => p.JourneyLeadId, StringComparer.Ordinal))
-            {
-                var newest = lead.MaxBy(p => p.Stored?.Version ?? -1)!;
-                foreach (var p in lead) if (!ReferenceEquals(p, newest)) p.RefreshJourney(newest.Stored, newest.ETag);
-            }
-            var plan = JourneyPlanner.Plan(state.Policy, state.JourneyPolicy, state.Groups, _storeId,
-                [.. journeys.Select(p => new JourneyInput(p.JourneyLeadId, p.Stored, p.Events))]);
-            var own = new List<(TableTransactionAction, LaneAction)>(plan.ActionCount);
-            var outboxes = new Dictionary<string, JourneyOutbox>(StringComparer.Ordinal);
-            foreach (var write in plan.Writes)
-            {
-                var etag = journeys.First(p => p.JourneyLeadId == write.LeadId).ETag;
-                var outbox = JourneyTransaction.Add(own, _storeId, write, etag, now);
-                if (outbox is not null) outboxes[write.LeadId] = outbox;
-            }
-            var writes = plan.Writes.ToDictionary(w => w.LeadId, StringComparer.Ordinal);
-            return (plan, own, responses =>
-            {
-                var etags = JourneyTransaction.JourneyETags(own, responses);
-                for (var i = 0; i < plan.Accepted; i++)
-                {
-                    var lead = journeys[i].JourneyLeadId;
-                    var last = !journeys.Skip(i + 1).Take(plan.Accepted - i - 1).Any(p => p.JourneyLeadId == lead);
-                    journeys[i].Complete(new JourneyCommit(plan.Results[i], last ? writes.GetValueOrDefault(lead) : null, last ? outboxes.GetValueOrDefault(lead) : null));
-                }
-                foreach (var waiting in batch.OfType<PendingJourney>())
-                {
-                    if (writes.TryGetValue(waiting.JourneyLeadId, out var w) && etags.TryGetValue(w.LeadId, out var etag)) waiting.RefreshJourney(w.After, etag);
-                }
-            });
-        }
-
-        private TableEntity PurchaseRow(PendingPurchase p)
-        {
-            var key = p.Input.Part == PurchasePart.Sale ? StoreRows.PurchaseKey(p.Input.Purchase.PurchaseId) : StoreRows.CreditKey(p.Input.Purchase.StoreId, p.Input.Purchase.PurchaseId);
-            var row = new TableEntity(_storeId, key);
-            foreach (var (name, value) in p.Record) row[name] = value;
-            return row;
         }
 
         /// <summary>Loads (or reloads) the partition's state, and the counter rows of every day the batch counts on.</summary>
@@ -397,7 +264,7 @@ internal sealed partial class StoreLanes(
             var days = batch.SelectMany(p => p switch
                 {
                     PendingPurchase pp => [pp.Input.Purchase.PurchasedAt],
-                    PendingJourney pj => pj.Events.Select(e => e.At).Append(now),
+                    PendingStep ps => ps.Step.Metrics.Select(m => m.At),
                     _ => [now],
                 })
                 .Select(state.Policy.LocalDay).Distinct().Where(d => !state.Covers(d));
@@ -406,65 +273,6 @@ internal sealed partial class StoreLanes(
                 state.AddDay(day, await _owner._stores.GetCountersAsync(_storeId, day, day, _owner._stopping.Token));
             }
             return state;
-        }
-
-        private async Task RecoverAsync(int status, LaneAction? failed, List<PendingWork> batch, string reason)
-        {
-            if (failed?.Cleanup is { } gone && status == StatusCodes.Status404NotFound)
-            {
-                // Deleted already (the sweep sent that outbox and removed it): nothing left to do.
-                batch.Remove(gone);
-                return;
-            }
-            if (failed?.JourneyLeadId is { } journeyLead)
-            {
-                // A scan's journey start met a journey row after all: the scan goes alone, the journey path takes over.
-                foreach (var scan in batch.OfType<PendingScan>().Where(p => p.Input.LeadId == journeyLead)) scan.NoJourneyStart = true;
-                var pending = batch.OfType<PendingJourney>().Where(p => p.JourneyLeadId == journeyLead).ToList();
-                if (failed.IsJourneyRow && status is StatusCodes.Status412PreconditionFailed or StatusCodes.Status409Conflict)
-                {
-                    // The journey changed since it was read (another instance): read it again and decide again.
-                    var journey = await _owner._journeys.ReadAsync(_storeId, journeyLead, _owner._stopping.Token);
-                    pending.ForEach(p => p.RefreshJourney(journey?.State, journey?.ETag ?? default));
-                    return;
-                }
-                // Storage will not take this journey's other rows as planned (a task or due row not as the state
-                // says): fail its events rather than retry them forever, and let the neighbours through.
-                var notWritten = new InvalidOperationException($"Store {_storeId}: storage refused the rows of journey {journeyLead} ({status}): {reason}");
-                foreach (var p in pending)
-                {
-                    batch.Remove(p);
-                    p.Fail(notWritten);
-                }
-                return;
-            }
-            if (failed?.InsertOf is PendingPurchase repeated && status == StatusCodes.Status409Conflict)
-            {
-                // The purchase record (or credit marker) exists: this part was applied before.
-                batch.Remove(repeated);
-                repeated.Complete(new PurchaseCommit(true, null));
-                return;
-            }
-            if (failed?.InsertOf is PendingPurchase refused && status is >= 400 and < 500 and not StatusCodes.Status412PreconditionFailed)
-            {
-                // Storage will never take this row (e.g. a value out of its range): fail the item, not its neighbours.
-                batch.Remove(refused);
-                refused.Fail(new Purchases.PurchaseRejectedException($"Storage refused the purchase record ({status}): {reason}"));
-                return;
-            }
-            if (failed?.MemberLeadId is { } leadId)
-            {
-                // The membership changed since it was read (another batch, instance or a retry of the same scan):
-                // read it again; a retried scan id then shows up in it and is answered as a replay.
-                var member = await _owner._leads.ReadMemberAsync(_storeId, leadId, _owner._stopping.Token);
-                foreach (var p in batch.Where(p => p.LeadId == leadId))
-                {
-                    p.Refresh(member?.Member, member?.ETag ?? default);
-                }
-                return;
-            }
-            // A group or counter row moved under us (another instance or writer): read the partition again.
-            State = null;
         }
     }
 

@@ -97,17 +97,25 @@ internal sealed class PurchaseService(
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
             await MarkCompleteAsync(purchase, cancellationToken);
         }
-        if (decision.Kind != AttributionKind.None) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
+        if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
     }
+
+    /// <summary>
+    /// A repeat buyer's journey was converted by an earlier credited purchase, and no scan since could have started it
+    /// again: raising the event once more would cost the engine a step that changes nothing. (A redelivered purchase
+    /// raises it regardless: its first delivery may have stopped before it did.)
+    /// </summary>
+    private static bool AlreadyConverted(Core.Scans.Member? before) =>
+        before is { IsConverted: true, LastPurchaseAt: { } lastPurchase } && lastPurchase >= before.LastScanAt;
 
     /// <summary>The credited lead's journey at the credited store ends converted (applied once per purchase).</summary>
     private async Task ConvertAsync(Purchase purchase, string? creditedStoreId, string? leadId, CancellationToken cancellationToken)
     {
         if (creditedStoreId is null || leadId is null) return;
         var converted = new Core.Journeys.Purchased(time.GetUtcNow(), Core.Journeys.JourneyEvents.PurchaseEventId(purchase.StoreId, purchase.PurchaseId));
-        await journeys.ApplyAsync(creditedStoreId, leadId, [converted], cancellationToken);
+        await journeys.RaiseAsync(creditedStoreId, leadId, converted, cancellationToken);
     }
 
     /// <summary>The attribution rule's inputs, read as cheaply as the common case allows (see <see cref="Attribution"/>).</summary>

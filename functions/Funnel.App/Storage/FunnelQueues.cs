@@ -10,7 +10,6 @@ namespace Funnel.App.Storage;
 internal sealed class FunnelQueues
 {
     public const string PurchasesName = "purchases";
-    public const string JourneyTimersName = "journey-timers";
     public const string OutboundMessagesName = "outbound-messages";
     public const string CampaignPushName = "campaign-push";
     public const string PoisonSuffix = "-poison";
@@ -27,7 +26,6 @@ internal sealed class FunnelQueues
         Prefix = connection.QueuePrefix;
         Purchases = Service.GetQueueClient(Prefix + PurchasesName);
         PurchasesPoison = PoisonOf(Purchases);
-        JourneyTimers = Service.GetQueueClient(Prefix + JourneyTimersName);
         OutboundMessages = Service.GetQueueClient(Prefix + OutboundMessagesName);
         CampaignPush = Service.GetQueueClient(Prefix + CampaignPushName);
     }
@@ -37,9 +35,6 @@ internal sealed class FunnelQueues
     public QueueClient Purchases { get; }
     public QueueClient PurchasesPoison { get; }
 
-    /// <summary>Journey wake-ups: one delayed message per timer that became a journey's next (see JourneyService).</summary>
-    public QueueClient JourneyTimers { get; }
-
     /// <summary>Messages to leads, for the channel adapter (messaging app, SMS) to deliver.</summary>
     public QueueClient OutboundMessages { get; }
 
@@ -48,7 +43,7 @@ internal sealed class FunnelQueues
 
     /// <summary>Every queue the app uses, with its poison twin.</summary>
     public IEnumerable<QueueClient> All =>
-        [Purchases, PurchasesPoison, JourneyTimers, PoisonOf(JourneyTimers), OutboundMessages, PoisonOf(OutboundMessages), CampaignPush, PoisonOf(CampaignPush)];
+        [Purchases, PurchasesPoison, OutboundMessages, PoisonOf(OutboundMessages), CampaignPush, PoisonOf(CampaignPush)];
 
     public QueueClient PoisonOf(QueueClient queue) => Service.GetQueueClient(queue.Name + PoisonSuffix);
 

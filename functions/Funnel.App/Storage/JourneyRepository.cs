@@ -7,13 +7,17 @@ namespace Funnel.App.Storage;
 /// <summary>An open follow-up as listed for a store or clerk.</summary>
 internal sealed record TaskRow(string TaskId, string LeadId, string? ClerkId, string Kind, DateTimeOffset DueAt, string? Ref);
 
-/// <summary>Reads of journey rows: one lead's journey, a store's open tasks, what is due at a store.</summary>
+/// <summary>Reads of journey rows: one lead's journey, a store's open tasks.</summary>
 internal sealed class JourneyRepository(FunnelTables tables)
 {
-    public async Task<(JourneyState State, ETag ETag)?> ReadAsync(string storeId, string leadId, CancellationToken cancellationToken)
+    public async Task<(JourneyState State, ETag ETag)?> ReadAsync(string storeId, string leadId, CancellationToken cancellationToken) =>
+        await ReadWithStepAsync(storeId, leadId, cancellationToken) is { } row ? (row.State, row.ETag) : null;
+
+    /// <summary>The journey row with the fingerprint of the step that wrote it.</summary>
+    public async Task<(JourneyState State, ETag ETag, string? Step)?> ReadWithStepAsync(string storeId, string leadId, CancellationToken cancellationToken)
     {
         var row = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, JourneyRows.JourneyKey(leadId), cancellationToken: cancellationToken);
-        return row.HasValue ? (JourneyRows.ToJourney(row.Value!), row.Value!.ETag) : null;
+        return row.HasValue ? (JourneyRows.ToJourney(row.Value!), row.Value!.ETag, row.Value!.GetString("Step")) : null;
     }
 
     /// <summary>Open tasks in due order: every task of the store, or one owner's (a clerk id, or "-" for the store's own).</summary>
@@ -27,15 +31,5 @@ internal sealed class JourneyRepository(FunnelTables tables)
                 e.GetString("Kind") ?? "", e.GetDateTimeOffset("DueAt") ?? default, e.GetString("Ref")));
         }
         return [.. tasks.OrderBy(t => t.DueAt)];
-    }
-
-    /// <summary>Every "due|" row of the store at or before <paramref name="upTo"/>: timers due and outboxes left behind.</summary>
-    public async Task<IReadOnlyList<TableEntity>> ListDueAsync(string storeId, DateTimeOffset upTo, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {storeId} and RowKey ge {JourneyRows.DuePrefix} and RowKey le {JourneyRows.DueUpTo(upTo)}");
-        var rows = new List<TableEntity>();
-        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) rows.Add(e);
-        return rows;
     }
 }

@@ -12,14 +12,13 @@ internal sealed record OutboundMessage(string MessageId, string StoreId, string 
 /// <summary>
 /// The journey rows of a store's partition. "journey|{leadId}": the state as JSON plus its stage, version and next
 /// timer as columns. "task|{owner}|{dueTicks}|{leadId}|{taskId}": an open follow-up, so a clerk's list is one range
-/// read in due order. "due|{ticks}|…": what the sweep reads (see <see cref="StoreRows"/>): ticks sort as time, so
-/// "everything due before T" is one range read that returns nothing that is not due.
+/// read in due order. The journey row is a snapshot the engine's commit activity writes with each step (the
+/// orchestration holds the journey itself): cheap reads for the lead view, and the record of the last step applied.
 /// </summary>
 internal static class JourneyRows
 {
     public const string JourneyPrefix = "journey|";
     public const string TaskPrefix = "task|";
-    public const string DuePrefix = "due|";
     public const string StoreOwner = "-";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -35,29 +34,20 @@ internal static class JourneyRows
     public static string TaskKey(string? owner, ClerkTask task, string leadId) =>
         $"{TaskOwnerPrefix(owner)}{Ticks(task.DueAt)}|{leadId}|{task.TaskId}";
 
-    public static string DueTimerKey(DateTimeOffset at, string leadId) => $"{DuePrefix}{Ticks(at)}|t|{leadId}";
-
-    public static string OutboxKey(DateTimeOffset at, string leadId, int version) =>
-        $"{DuePrefix}{Ticks(at)}|o|{leadId}|{version.ToString("D9", CultureInfo.InvariantCulture)}";
-
-    /// <summary>The last row key of everything due at or before <paramref name="at"/>.</summary>
-    public static string DueUpTo(DateTimeOffset at) => $"{DuePrefix}{Ticks(at)}|~";
-
-    /// <summary>(lead id, true for a timer row / false for an outbox row) of a "due|" row key.</summary>
-    public static (string LeadId, bool IsTimer) ParseDueKey(string rowKey)
+    /// <param name="step">The fingerprint of the step that wrote this state (<see cref="StepFingerprint"/>): tells a repeat of that step from another step of the same version.</param>
+    public static TableEntity Journey(string storeId, JourneyState s, string step) => new(storeId, JourneyKey(s.LeadId))
     {
-        var parts = rowKey.Split('|');
-        return parts.Length >= 4 ? (parts[3], parts[2] == "t") : throw new InvalidDataException($"'{rowKey}' is not a due row.");
-    }
-
-    public static TableEntity Journey(string storeId, JourneyState s) => new(storeId, JourneyKey(s.LeadId))
-    {
+        ["Step"] = step,
         ["State"] = JsonSerializer.Serialize(s, Json),
         ["Stage"] = s.Stage.Name(),
         ["Version"] = s.Version,
         ["ClerkId"] = s.ClerkId,
         ["NextTimerAt"] = s.NextTimerAt,
     };
+
+    /// <summary>A step's fingerprint: a hash of the decided step, the same every time the same step is committed.</summary>
+    public static string StepFingerprint(JourneyStep step) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(step, Json)))[..24];
 
     public static JourneyState ToJourney(TableEntity e) =>
         JsonSerializer.Deserialize<JourneyState>(e.GetString("State") ?? "null", Json)
@@ -77,22 +67,6 @@ internal static class JourneyRows
         ["DueAt"] = task.DueAt,
         ["Ref"] = task.Ref,
     };
-
-    public static TableEntity DueTimer(string storeId, string leadId, DateTimeOffset at) => new(storeId, DueTimerKey(at, leadId))
-    {
-        ["LeadId"] = leadId,
-        ["DueAt"] = at,
-    };
-
-    public static TableEntity Outbox(string storeId, string leadId, int version, DateTimeOffset at, IReadOnlyList<OutboundMessage> messages) =>
-        new(storeId, OutboxKey(at, leadId, version))
-        {
-            ["LeadId"] = leadId,
-            ["Messages"] = JsonSerializer.Serialize(messages, Json),
-        };
-
-    public static IReadOnlyList<OutboundMessage> ToOutbox(TableEntity e) =>
-        JsonSerializer.Deserialize<List<OutboundMessage>>(e.GetString("Messages") ?? "[]", Json) ?? [];
 
     private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 }

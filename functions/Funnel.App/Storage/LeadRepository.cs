@@ -14,6 +14,30 @@ internal sealed class LeadRepository(FunnelTables tables)
     private const string RowKey = "lead";
     private const int MaxIndexAttempts = 10;
 
+    /// <summary>
+    /// Memberships this instance has seen exist. A membership is never removed, so a remembered one needs no read; a
+    /// forgotten one (the set is cleared when it grows large) costs one.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string StoreId, string LeadId), byte> _knownMembers = new();
+
+    private const int MaxKnownMembers = 200_000;
+
+    /// <summary>Whether the lead is a member of the store (has scanned there, so its journey there exists).</summary>
+    public async ValueTask<bool> IsMemberAsync(string storeId, string leadId, CancellationToken cancellationToken)
+    {
+        if (_knownMembers.ContainsKey((storeId, leadId))) return true;
+        var exists = await ReadMemberAsync(storeId, leadId, cancellationToken) is not null;
+        if (exists) RememberMember(storeId, leadId);
+        return exists;
+    }
+
+    /// <summary>Notes a membership that exists (a scan committed it).</summary>
+    public void RememberMember(string storeId, string leadId)
+    {
+        if (_knownMembers.Count >= MaxKnownMembers) _knownMembers.Clear();
+        _knownMembers.TryAdd((storeId, leadId), 0);
+    }
+
     public async Task<(Member Member, ETag ETag)?> ReadMemberAsync(string storeId, string leadId, CancellationToken cancellationToken)
     {
         var row = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, StoreRows.MemberKey(leadId), cancellationToken: cancellationToken);

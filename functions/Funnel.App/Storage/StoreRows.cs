@@ -12,9 +12,7 @@ namespace Funnel.App.Storage;
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
 /// "group|{tier}|{seq:0000}", "member|{leadId}", "purchase|{purchaseId}" (a sale rung up here),
 /// "credit|{sellingStoreId}|{purchaseId}" (a cross-store credit received here; purchase ids are unique per selling store),
-/// and for journeys (see <see cref="JourneyRows"/>): "journey|{leadId}", "task|{clerkId or -}|{dueTicks}|{leadId}|{taskId}",
-/// "due|{ticks}|t|{leadId}" (when the journey's next timer is due) and "due|{ticks}|o|{leadId}|{version}" (an outbox
-/// of messages not yet sent, written at that time).
+/// and for journeys (see <see cref="JourneyRows"/>): "journey|{leadId}" and "task|{clerkId or -}|{dueTicks}|{leadId}|{taskId}".
 /// </summary>
 internal static class StoreRows
 {

@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Funnel.App.Triggers;
 
 /// <summary>
-/// Stands in for the Functions host's queue and timer triggers when the app runs without it (./run.sh, tests, CI):
-/// ticks the sweep every Journeys:SweepIntervalSeconds, polls the Storage queues (and, as a stand-in for a channel
+/// Stands in for the Functions host's queue triggers when the app runs without it (./run.sh, tests, CI):
+/// polls the Storage queues (and, as a stand-in for a channel
 /// adapter, logs outbound-messages) and calls the very same trigger endpoints with the host's envelope and semantics: batches,
 /// DequeueCount, a message hidden while it is processed, deleted only after a 2xx, retried with back-off after a
 /// failure, moved to "-poison" after MaxDequeueCount tries, and a graceful stop that lets messages in flight finish.
@@ -43,40 +43,10 @@ internal sealed partial class LocalTriggerRunner(
         var loops = new List<Task>
         {
             PollAsync(queues.Purchases, TriggersApi.PurchasesQueueFunction, settings, stoppingToken),
-            PollAsync(queues.JourneyTimers, TriggersApi.JourneyTimersFunction, settings, stoppingToken),
             PollAsync(queues.CampaignPush, TriggersApi.CampaignPushFunction, settings, stoppingToken),
-            EveryAsync(SweepInterval(journeys), TriggersApi.JourneySweepFunction, stoppingToken),
         };
         if (journeys.LogOutboundMessages) loops.Add(PollAsync(queues.OutboundMessages, TriggersApi.OutboundMessagesFunction, settings, stoppingToken));
         await Task.WhenAll(loops);
-    }
-
-    /// <summary>
-    /// Like the JourneySweep TimerTrigger, which runs on real time: every SweepIntervalSeconds of real time, whatever
-    /// Journeys:TimeScale says. The sweep is the safety net for lost wake-ups and outboxes (wake-up messages carry the
-    /// timers), and it reads every store's due rows: under the demo's 4320x, sweeping on app time (once a real
-    /// second) was most of what the storage emulator could serve, and every half minute still stalled it as the table
-    /// grew (each range query walks Azurite's whole table).
-    /// </summary>
-    internal static TimeSpan SweepInterval(Journeys.JourneyOptions journeys) => TimeSpan.FromSeconds(Math.Max(1, journeys.SweepIntervalSeconds));
-
-    private async Task EveryAsync(TimeSpan interval, string function, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await Delay(interval, stoppingToken);
-            if (stoppingToken.IsCancellationRequested) break;
-            try
-            {
-                var envelope = new { Data = new Dictionary<string, string> { ["timer"] = "{\"IsPastDue\":false}" }, Metadata = new Dictionary<string, object?>() };
-                using var response = await transport.Client.PostAsJsonAsync("/" + function, envelope, HostJson, stoppingToken);
-                if (!response.IsSuccessStatusCode) LogTimerFailed(logger, null, function, (int)response.StatusCode);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                if (!stoppingToken.IsCancellationRequested) LogTimerFailed(logger, e, function, 0);
-            }
-        }
     }
 
     private async Task PollAsync(QueueClient queue, string function, TriggerOptions settings, CancellationToken stoppingToken)
@@ -225,9 +195,6 @@ internal sealed partial class LocalTriggerRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Local trigger runner polling {Queue} (batch {BatchSize}, {Concurrency} at once)")]
     private static partial void LogStarted(ILogger logger, string queue, int batchSize, int concurrency);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer function {Function} failed (status {Status}); it runs again at its next tick")]
-    private static partial void LogTimerFailed(ILogger logger, Exception? error, string function, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {Queue} failed; trying again")]
     private static partial void LogPollFailed(ILogger logger, Exception error, string queue);

@@ -189,7 +189,10 @@ public static class Journey
             if (_state is null) return;
             var task = S.Tasks.FirstOrDefault(x => x.TaskId == AnswerTaskId(questionId));
             if (task is null) return; // answered before, or never asked
-            var inTime = now <= task.DueAt;
+            // Late once the deadline passed, and also when the journey heard of the deadline first (events may reach a
+            // journey after a timer that fired later than they happened): the service rate counted it late already.
+            var escalated = S.Tasks.Any(x => x.TaskId == EscalationTaskId(questionId));
+            var inTime = now <= task.DueAt && !escalated;
             Log($"question {questionId} answered {(inTime ? "in time" : "late")}");
             _state = S with { Timers = [.. S.Timers.Where(x => !(x.Kind == TimerKind.AnswerDeadline && x.Ref == questionId))] };
             Close(task.TaskId, inTime ? "answered in time" : "answered late");
@@ -287,8 +290,12 @@ public static class Journey
             }
         }
 
-        private void Log(string what) =>
+        /// <summary>A line of history: the journey changed, so its version moves on (a step with the same version would be taken for a repeat).</summary>
+        private void Log(string what)
+        {
             _state = S with { History = [.. S.History.Append(new JourneyHistoryEntry(now, what, S.Stage)).TakeLast(JourneyState.HistoryLimit)] };
+            _changed = true;
+        }
 
         private static string AnswerTaskId(string? questionId) => $"answer-question-{questionId}";
 

@@ -59,7 +59,7 @@ public sealed class InfraTests
         // The app's queues: every "…Name" constant of FunnelQueues (each with a -poison twin, which main.bicep adds).
         var appQueues = typeof(FunnelQueues).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.Name.EndsWith("Name", StringComparison.Ordinal)).Select(f => (string)f.GetRawConstantValue()!).ToList();
-        Assert.Contains(FunnelQueues.JourneyTimersName, appQueues);
+        Assert.Contains(FunnelQueues.OutboundMessagesName, appQueues);
         Assert.All(appQueues, q => Assert.Contains(q, queues));
 
         // The functions' queues.

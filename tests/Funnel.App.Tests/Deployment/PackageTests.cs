@@ -28,7 +28,7 @@ public sealed class PackageTests
         Assert.Contains("host.json", entries.Keys);
         var functions = Directory.EnumerateDirectories(Path.Combine(root, "functions", "Funnel.App"))
             .Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName).ToList();
-        Assert.Contains("JourneyTimers", functions);
+        Assert.Contains("PurchasesQueue", functions);
         Assert.All(functions, f => Assert.Contains($"{f}/function.json", entries.Keys));
         // Only function folders hold a function.json, and none is nested deeper.
         Assert.All(entries.Keys.Where(k => k.EndsWith("/function.json", StringComparison.Ordinal)), k => Assert.Equal(2, k.Split('/').Length));

@@ -76,16 +76,10 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
                     var queues = new Dictionary<string, string>
                     {
                         [TriggersApi.PurchasesQueueFunction] = FunnelQueues.PurchasesName,
-                        [TriggersApi.JourneyTimersFunction] = FunnelQueues.JourneyTimersName,
                         [TriggersApi.CampaignPushFunction] = FunnelQueues.CampaignPushName,
                     };
                     Assert.True(queues.TryGetValue(name, out var queue), $"{name}: a queue function this contract test does not know; add it here.");
                     Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
-                    await AssertTriggerEndpoint(client, name);
-                    break;
-                case "timerTrigger":
-                    Assert.Equal(TriggersApi.JourneySweepFunction, name);
-                    Assert.Matches(@"^\S+ \S+ \S+ \S+ \S+ \S+$", trigger.GetProperty("schedule").GetString()); // six-field NCRONTAB
                     await AssertTriggerEndpoint(client, name);
                     break;
                 case "serviceBusTrigger":

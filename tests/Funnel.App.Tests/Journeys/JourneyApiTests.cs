@@ -1,32 +1,33 @@
 using System.Net;
+using System.Net.Http.Json;
 using Azure.Data.Tables;
 using Funnel.App.Auth;
-using Funnel.App.Lanes;
 using Funnel.App.Tests.Infrastructure;
 using Funnel.App.Tests.Purchases;
-using Funnel.Core.Journeys;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Funnel.App.Tests.Journeys;
 
 /// <summary>
-/// Journeys through the API on Azurite, with the app's clock in the test's hand (FakeTimeProvider) and the local
-/// runner off: timers fire when the test runs the sweep, so every step is deterministic.
+/// Journeys through the API on Azurite and the real engine (the app's own task hub), with the app's clock in the
+/// test's hand (FakeTimeProvider: events are stamped with it, and the engine's timers are a day or more away). Tests
+/// that need a timer to fire run a scaled clock instead.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class JourneyApiTests(AzuriteFixture azurite)
 {
-    private async Task<(FunnelAppFactory App, HttpClient Hq, string Code)> Store()
+    private async Task<(FunnelAppFactory App, HttpClient Hq, string Code)> Store(Dictionary<string, string?>? settings = null, bool fakeClock = true)
     {
-        var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:SweepGraceSeconds"] = "60" });
+        var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: settings, fakeClock: fakeClock);
         var hq = app.Hq();
-        await hq.CreateStore("s1");
+        // No quiet hours and room for messages: what a test sees does not depend on the hour it runs at.
+        await (await hq.PutAsJsonAsync("/api/stores/s1", new { name = "s1", region = "east", journey = new { quietFrom = "00:00", quietUntil = "00:00", maxMessagesPerDay = 20 } }))
+            .Json(HttpStatusCode.OK);
         await hq.CreateClerk("s1", "c1");
         return (app, hq, await hq.CreateCode("s1", "c1"));
     }
 
     [Fact]
-    public async Task FirstScan_StartsTheJourney_SendsTheWelcome_AndIndexesTheNextTimer()
+    public async Task FirstScan_StartsTheJourneyInTheEngine_SendsTheWelcome_AndSetsItsTimers()
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
@@ -35,17 +36,23 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var leadId = scan.GetProperty("leadId").GetString()!;
 
         Assert.Equal("awareness", scan.GetProperty("stage").GetString());
+        await hq.JourneyAt(leadId);
         var lead = await hq.Lead(leadId);
         Assert.Equal("awareness", lead.GetProperty("stage").GetString());
         Assert.Equal(app.Time.GetUtcNow().AddDays(1), lead.GetProperty("nextTimerAt").GetDateTimeOffset());
-        Assert.Contains("journey started", await hq.History(leadId));
-        Assert.Equal(["welcome"], await app.Outbound());
-        // The due index holds the next timer (the sweep's safety net); the outbox row went with the lane's clean-up.
-        Assert.True(await Eventually.Holds(async () =>
-        {
-            var rows = await app.Table("stores").QueryAsync<TableEntity>(e => e.PartitionKey == "s1").ToListAsync();
-            return rows.Count(r => r.RowKey.StartsWith("due|", StringComparison.Ordinal)) == 1 && rows.Any(r => r.RowKey.EndsWith("|t|" + leadId, StringComparison.Ordinal));
-        }, TimeSpan.FromSeconds(5)));
+        Assert.Equal(["journey started"], await hq.History(leadId));
+        await app.OutboundIs("welcome");
+        // The engine holds the instance: one per lead and store, running, waiting on its first durable timer.
+        var engine = await hq.EngineHistory(leadId, "s1");
+        Assert.Equal($"journey:s1:{leadId}", engine.GetProperty("instanceId").GetString());
+        Assert.Equal("Running", engine.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("awareness", engine.GetProperty("journey").GetProperty("stage").GetString());
+        var kinds = engine.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.Contains("ExecutionStarted", kinds);
+        Assert.Contains("TaskScheduled", kinds);
+        Assert.Contains("TimerCreated", kinds);
+        var instances = await app.Table("funnelInstances").QueryAsync<TableEntity>(e => e.PartitionKey == $"journey:s1:{leadId}").ToListAsync();
+        Assert.Single(instances);
     }
 
     [Fact]
@@ -58,22 +65,23 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var leadId = await shopper.ScanLead(code, "shopper-1");
         var now = app.Time.GetUtcNow();
 
-        var booked = await (await shopper.Event(leadId, "trial-booked", new { slot = now.AddDays(2) })).Json(HttpStatusCode.Accepted);
-        Assert.Equal("guided-trial", booked.GetProperty("stage").GetString());
+        Assert.Equal("applied", await shopper.Apply(leadId, "trial-booked", new { slot = now.AddDays(2) }));
+        Assert.Equal("guided-trial", (await hq.Lead(leadId)).GetProperty("stage").GetString());
         var groups = await hq.Groups("s1");
         Assert.Contains(groups.EnumerateArray(), g => g.GetProperty("tier").GetString() == "small" && g.GetProperty("members").GetInt32() == 1);
 
         // Completing a trial is staff work.
         await (await shopper.Event(leadId, "trial-completed")).Problem(HttpStatusCode.Unauthorized);
-        Assert.Equal("qna", (await (await clerk.Event(leadId, "trial-completed")).Json(HttpStatusCode.Accepted)).GetProperty("stage").GetString());
+        Assert.Equal("applied", await clerk.Apply(leadId, "trial-completed"));
+        Assert.Equal("qna", (await hq.Lead(leadId)).GetProperty("stage").GetString());
 
-        await (await shopper.Event(leadId, "question-asked", new { questionId = "q1" })).Json(HttpStatusCode.Accepted);
+        Assert.Equal("applied", await shopper.Apply(leadId, "question-asked", new { questionId = "q1" }));
         var task = Assert.Single((await clerk.Tasks("s1")).EnumerateArray());
         Assert.Equal(("answer-question", "q1", "c1"), (task.GetProperty("kind").GetString(), task.GetProperty("ref").GetString(), task.GetProperty("clerkId").GetString()));
         Assert.Equal(now.AddHours(4), task.GetProperty("dueAt").GetDateTimeOffset());
 
         app.Time.Advance(TimeSpan.FromHours(1));
-        await (await clerk.Event(leadId, "question-answered", new { questionId = "q1" })).Json(HttpStatusCode.Accepted);
+        Assert.Equal("applied", await clerk.Apply(leadId, "question-answered", new { questionId = "q1" }));
 
         Assert.Empty((await clerk.Tasks("s1")).EnumerateArray());
         var funnel = await hq.Funnel("s1");
@@ -81,58 +89,83 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var byClerk = Assert.Single(funnel.GetProperty("byClerk").EnumerateArray());
         Assert.Equal(1.0, byClerk.GetProperty("serviceRate").GetDouble());
         Assert.Equal(0.0, byClerk.GetProperty("complaintRate").GetDouble());
-        var lead = await hq.Lead(leadId);
-        Assert.Contains(lead.GetProperty("groups").EnumerateArray(), g => g.GetProperty("tier").GetString() == "small");
         Assert.Contains("question q1 answered in time", await hq.History(leadId));
+        Assert.True((await hq.EngineHistory(leadId, "s1")).GetProperty("events").GetArrayLength() >= 4);
     }
 
+    /// <summary>A durable timer fires on the engine: the answer deadline passes (4 h in 4 s at an hour a second) and the question escalates.</summary>
     [Fact]
-    public async Task Sweep_FiresOnlyWhatIsDue_AndAStaleTimerDoesNothing()
+    public async Task BreachedAnswerDeadline_TheTimerFires_EscalatesToTheStore_AndCountsAgainstTheServiceRate()
     {
-        var (app, hq, code) = await Store();
+        var (app, hq, code) = await Store(new() { ["Journeys:TimeScale"] = "3600" }, fakeClock: false);
         await using var owned = app;
         var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
+        Assert.Equal("applied", await app.Anonymous().Apply(leadId, "question-asked", new { questionId = "q9" }));
 
-        var early = await app.Sweep();
-        await app.OutboxesSettled("s1");
-        app.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));
-        var due = await app.Sweep();
-        var again = await app.Sweep();
-
-        Assert.Contains("0 due rows", early.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Contains("1 due rows, 1 journeys read, 1 timers fired", due.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Contains("0 due rows", again.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Contains("awareness content 1", await hq.History(leadId));
-        Assert.Equal(["welcome", "awareness-content-1"], await app.Outbound());
-        var timers = (await hq.Lead(leadId)).GetProperty("stores")[0].GetProperty("journey").GetProperty("timers").EnumerateArray()
-            .Select(t => t.GetProperty("kind").GetString()).ToList();
-        Assert.Equal(["awareness-content", "trial-follow-up", "dormancy"], timers);
-    }
-
-    [Fact]
-    public async Task BreachedAnswerDeadline_EscalatesToTheStore_AndCountsAgainstTheServiceRate()
-    {
-        var (app, hq, code) = await Store();
-        await using var owned = app;
-        var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
-        await (await app.Anonymous().Event(leadId, "question-asked", new { questionId = "q9" })).Json(HttpStatusCode.Accepted);
-        await app.OutboxesSettled("s1");
-
-        app.Time.Advance(TimeSpan.FromHours(4) + TimeSpan.FromMinutes(2));
-        await app.Sweep();
-
+        Assert.True(await Eventually.Holds(async () => (await hq.Tasks("s1", "-")).GetArrayLength() == 1, TimeSpan.FromSeconds(30)), "No escalation within 30 s.");
         var escalation = Assert.Single((await hq.Tasks("s1", "-")).EnumerateArray());
         Assert.Equal(("escalation", "q9"), (escalation.GetProperty("kind").GetString(), escalation.GetProperty("ref").GetString()));
-        var byClerk = Assert.Single((await hq.Funnel("s1")).GetProperty("byClerk").EnumerateArray());
-        Assert.Equal(0.0, byClerk.GetProperty("serviceRate").GetDouble());
+        Assert.Equal(0.0, Assert.Single((await hq.Funnel("s1")).GetProperty("byClerk").EnumerateArray()).GetProperty("serviceRate").GetDouble());
 
-        await (await app.As(Roles.Clerk, "s1", "c1").Event(leadId, "question-answered", new { questionId = "q9" })).Json(HttpStatusCode.Accepted);
+        Assert.Equal("applied", await app.As(Roles.Clerk, "s1", "c1").Apply(leadId, "question-answered", new { questionId = "q9" }));
         Assert.Empty((await hq.Tasks("s1")).EnumerateArray());
         Assert.Equal(0.0, Assert.Single((await hq.Funnel("s1")).GetProperty("byClerk").EnumerateArray()).GetProperty("serviceRate").GetDouble());
     }
 
+    /// <summary>200 events at once to 200 journeys of one store: every one applies, the counters are exact, no cohort overfills.</summary>
     [Fact]
-    public async Task SameEventIdTwice_IsAppliedOnce()
+    public async Task ConcurrentEvents_ToTwoHundredJourneysOfOneStore_AllApplyWithExactCounters()
+    {
+        const int Leads = 200;
+        var (app, hq, code) = await Store();
+        await using var owned = app;
+        var shopper = app.Anonymous();
+        var leads = new string[Leads];
+        await Parallel.ForEachAsync(Enumerable.Range(0, Leads), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => leads[i] = await shopper.ScanLead(code, $"shopper-{i}"));
+
+        var slot = app.Time.GetUtcNow().AddDays(2);
+        var accepted = await Task.WhenAll(leads.Select(async lead =>
+            await (await shopper.Event(lead, "trial-booked", new { slot }, eventId: "book-" + lead)).Json(HttpStatusCode.Accepted)));
+
+        Assert.Equal(Leads, accepted.Length);
+        Assert.True(await Eventually.Holds(async () => (await hq.Funnel("s1")).GetProperty("trialBooked").GetInt64() >= Leads, TimeSpan.FromSeconds(90)),
+            $"Not every booking applied within 90 s: {(await hq.Funnel("s1")).GetProperty("trialBooked").GetInt64()} of {Leads}.");
+        await Task.Delay(1000); // a repeat would show now
+        Assert.Equal(Leads, (await hq.Funnel("s1")).GetProperty("trialBooked").GetInt64());
+        var cohorts = (await hq.Groups("s1")).EnumerateArray().Where(g => g.GetProperty("tier").GetString() == "small").ToList();
+        Assert.Equal(Leads, cohorts.Sum(g => g.GetProperty("members").GetInt32()));
+        Assert.All(cohorts, g => Assert.Equal(20, g.GetProperty("members").GetInt32())); // 10 full cohorts, none over
+        var journeys = await app.Table("stores").QueryAsync<TableEntity>(e => e.PartitionKey == "s1" && e.RowKey.CompareTo("journey|") >= 0 && e.RowKey.CompareTo("journey|~") < 0).ToListAsync();
+        Assert.Equal(Leads, journeys.Count(j => j.GetInt32("Version") == 2 && j.GetString("Stage") == "guided-trial"));
+    }
+
+    /// <summary>
+    /// A guard for the race the engine's start check made (seen in the demo's log, rare here: this test did not
+    /// reproduce it with the check on): an event raised as soon as the scan returned could reach a journey whose start
+    /// message the worker had deferred, and be discarded. Every such event must apply.
+    /// </summary>
+    [Fact]
+    public async Task EventRightAfterTheFirstScan_IsNeverLost()
+    {
+        const int Leads = 40;
+        var (app, hq, code) = await Store();
+        await using var owned = app;
+        var shopper = app.Anonymous();
+
+        var accepted = await Task.WhenAll(Enumerable.Range(0, Leads).Select(async i =>
+        {
+            var lead = await shopper.ScanLead(code, $"quick-{i}");
+            return await (await shopper.Event(lead, "complaint", eventId: "c-" + i)).Json(HttpStatusCode.Accepted);
+        }));
+
+        Assert.True(await Eventually.Holds(async () => (await hq.Funnel("s1")).GetProperty("complaints").GetInt64() == Leads, TimeSpan.FromSeconds(60)),
+            $"{(await hq.Funnel("s1")).GetProperty("complaints").GetInt64()} of {Leads} complaints applied within 60 s.");
+        Assert.All(await Task.WhenAll(accepted.Select(shopper.OutcomeOf)), outcome => Assert.Equal("applied", outcome));
+    }
+
+    [Fact]
+    public async Task SameEventIdTwice_IsAppliedOnce_AndTheSecondIsADuplicate()
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
@@ -141,84 +174,66 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var first = await (await app.Anonymous().Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
         var second = await (await app.Anonymous().Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
 
-        Assert.True(first.GetProperty("applied").GetBoolean());
-        Assert.False(first.GetProperty("duplicate").GetBoolean());
-        Assert.False(second.GetProperty("applied").GetBoolean());
-        Assert.True(second.GetProperty("duplicate").GetBoolean()); // told apart from an event the stage ignores
+        Assert.Equal("e-1", first.GetProperty("eventId").GetString());
+        Assert.Equal("e-1", second.GetProperty("eventId").GetString());
+        // Both sends answered 202; the journey applied the id once and took the second as a duplicate (the latest outcome of an id is shown).
+        var url = $"/api/leads/{leadId}/stores/s1/journey/events/e-1";
+        Assert.True(await Eventually.Holds(async () => (await (await app.Anonymous().GetAsync(url)).Json(HttpStatusCode.OK)).GetProperty("outcome").GetString() == "duplicate",
+            TimeSpan.FromSeconds(30)), "The second send was not recorded as a duplicate.");
         var funnel = await hq.Funnel("s1");
         Assert.Equal(1, funnel.GetProperty("complaints").GetInt64());
         Assert.Equal(1.0, funnel.GetProperty("complaintRate").GetDouble());
+        Assert.Single(await hq.History(leadId), h => h == "complaint");
     }
 
     [Fact]
-    public async Task Purchase_ConvertsTheJourney_AndOptOutAfterwardsSendsNothing()
+    public async Task Purchase_ConvertsTheJourney_AndARedeliveryConvertsOnce()
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
         var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
+        await hq.JourneyAt(leadId);
 
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "shopper-1", at: app.Time.GetUtcNow()))).Ok();
+        await hq.HistoryHolds(leadId, h => h.Contains("purchased"));
 
         var lead = await hq.Lead(leadId);
         Assert.Equal("converted", lead.GetProperty("stage").GetString());
-        Assert.Equal(JsonValueKindNull, lead.TryGetProperty("nextTimerAt", out var next) ? next.ValueKind : JsonValueKindNull);
-        // A redelivery of the purchase does not convert twice (the event id).
+        Assert.False(lead.TryGetProperty("nextTimerAt", out var next) && next.ValueKind != System.Text.Json.JsonValueKind.Null);
+        // A redelivery of the purchase raises the same event id again: the journey converts once.
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "shopper-1", at: app.Time.GetUtcNow()))).Ok();
+        Assert.Equal("ignored", await app.Anonymous().Apply(leadId, "content-opened")); // after the redelivery, in order
         Assert.Single(await hq.History(leadId), h => h == "purchased");
     }
 
-    private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
-
     [Fact]
-    public async Task BadEvents_AreProblems_AndChangeNothing()
+    public async Task BadEvents_AreProblems_AndNothingIsRaised()
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
         var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
         var shopper = app.Anonymous();
+        await hq.JourneyAt(leadId);
 
         var unknown = await (await shopper.Event(leadId, "teleported")).Problem(HttpStatusCode.BadRequest);
         Assert.Contains("trial-booked", unknown.GetProperty("detail").GetString() + unknown.GetRawText(), StringComparison.Ordinal);
         await (await shopper.Event(leadId, "trial-booked")).Problem(HttpStatusCode.BadRequest); // no slot
         await (await shopper.Event(leadId, "trial-booked", new { slot = app.Time.GetUtcNow().AddDays(-1) })).Problem(HttpStatusCode.BadRequest);
         await (await shopper.Event(leadId, "question-asked")).Problem(HttpStatusCode.BadRequest); // no question id
+        await (await shopper.PostAsync($"/api/leads/{leadId}/events", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"))).Problem(HttpStatusCode.BadRequest);
         await (await shopper.Event("not-a-lead", "complaint")).Problem(HttpStatusCode.BadRequest);
         await (await shopper.Event(new string('a', 32), "complaint")).Problem(HttpStatusCode.NotFound);
+        await (await shopper.Event(leadId, "complaint", storeId: "s9")).Problem(HttpStatusCode.NotFound);
         await (await app.As(Roles.Clerk, "s2", "c9").Event(leadId, "complaint", storeId: "s1")).Problem(HttpStatusCode.Forbidden);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks?clerkId=c2")).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s2", "c9").GetAsync($"/api/leads/{leadId}/stores/s1/journey/history")).Problem(HttpStatusCode.Forbidden);
+        await (await hq.GetAsync($"/api/leads/{new string('a', 32)}/stores/s1/journey/history")).Problem(HttpStatusCode.NotFound);
 
+        // Nothing reached the journey: one event raised now is the first the engine sees after the start.
+        Assert.Equal("ignored", await hq.Apply(leadId, "question-answered", new { questionId = "never-asked" }, storeId: "s1"));
+        var raised = (await hq.EngineHistory(leadId, "s1")).GetProperty("events").EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "EventRaised");
+        Assert.Equal(1, raised);
         Assert.Equal(["journey started"], await hq.History(leadId));
         Assert.Equal(0, (await hq.Funnel("s1")).GetProperty("complaints").GetInt64());
-    }
-
-    /// <summary>
-    /// The crash the outbox exists for: the state and its outbox are written, the app dies before it sends. Nothing
-    /// is lost: the sweep finds the outbox (it is a "due|" row) once the grace period passes, sends it, deletes it.
-    /// </summary>
-    [Fact]
-    public async Task CrashBetweenStateWriteAndDispatch_TheSweepSendsTheOutboxOnce()
-    {
-        var (app, hq, code) = await Store();
-        await using var owned = app;
-        var leadId = new string('b', 32);
-        var lanes = app.Services.GetRequiredService<StoreLanes>();
-
-        // The lane commits a journey start; the dispatch that would follow never happens.
-        var commit = await lanes.CommitJourneyAsync("s1", leadId, [new Scanned(app.Time.GetUtcNow(), "c1")], null, default);
-        Assert.NotNull(commit.Outbox);
-        Assert.Empty(await app.Outbound());
-
-        var tooEarly = await app.Sweep();
-        app.Time.Advance(TimeSpan.FromMinutes(2));
-        var swept = await app.Sweep();
-        var again = await app.Sweep();
-
-        Assert.Contains("0 outboxes resent", tooEarly.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Contains("1 outboxes resent", swept.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Contains("0 outboxes resent", again.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal(["welcome"], await app.Outbound());
-        var rows = await app.Table("stores").QueryAsync<TableEntity>(e => e.PartitionKey == "s1").ToListAsync();
-        Assert.DoesNotContain(rows, r => r.RowKey.Contains("|o|", StringComparison.Ordinal));
-        Assert.Contains(rows, r => r.RowKey == "journey|" + leadId);
     }
 }

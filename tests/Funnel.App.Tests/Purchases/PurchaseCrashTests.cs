@@ -18,7 +18,8 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
     [Fact]
     public async Task Backlog_AppKilledMidStreamAndRestarted_CountsEveryPurchaseExactlyOnce()
     {
-        await using var setup = new FunnelAppFactory(azurite.Server.ConnectionString);
+        // No journey worker in the setup app: the process under test runs the journeys the scans start.
+        await using var setup = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
         var hq = setup.Hq();
         var codes = new List<string>();
         for (var s = 0; s < Stores; s++)
@@ -43,31 +44,26 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (m, ct) => await queue.SendMessageAsync(BinaryData.FromString(m), cancellationToken: ct));
 
-        var settings = new Dictionary<string, string>
+        var settings = setup.ProcessSettings(new Dictionary<string, string>
         {
-            ["AzureWebJobsStorage"] = azurite.Server.ConnectionString,
-            ["Storage__TablePrefix"] = setup.TablePrefix,
-            ["Storage__QueuePrefix"] = setup.TablePrefix + "-",
-            ["Auth__SigningKey"] = FunnelAppFactory.SigningKey,
-            ["Funnel__LeadHashKey"] = FunnelAppFactory.LeadHashKey,
-            ["Funnel__CodeSigningKey"] = FunnelAppFactory.CodeSigningKey,
             ["Triggers__LocalRunner"] = "true",
             ["Triggers__VisibilityTimeoutSeconds"] = "3",
             ["Triggers__MaxPollingIntervalMs"] = "100",
-        };
+        });
         var dll = Path.Combine(AppContext.BaseDirectory, "Funnel.App.dll");
 
         await using (var first = await AppProcess.StartAsync(dll, settings))
         {
-            Assert.True(await Eventually.Holds(async () => await SalesCounted(hq) >= 1500, TimeSpan.FromMinutes(3)), "1,500 sales were not counted within 3 minutes.");
+            // Mid-stream: a thousand sales in (the journeys the scans started run in the same process meanwhile).
+            Assert.True(await Eventually.Holds(async () => await SalesCounted(hq) >= 1000, TimeSpan.FromMinutes(5)), $"1,000 sales were not counted within 5 minutes ({await SalesCounted(hq)} were).");
             await first.KillAsync();
         }
         var countedAtTheCrash = await SalesCounted(hq);
-        Assert.InRange(countedAtTheCrash, 1500, Unique - 1);
+        Assert.InRange(countedAtTheCrash, 1000, Unique - 1);
 
         await using (var second = await AppProcess.StartAsync(dll, settings))
         {
-            Assert.True(await Eventually.Holds(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(5)), "The queue was not drained within 5 minutes.");
+            Assert.True(await Eventually.Holds(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(8)), "The queue was not drained within 8 minutes.");
         }
 
         Assert.Empty(await setup.PoisonMessages());

@@ -250,6 +250,23 @@ public sealed class JourneyTests
         Assert.Contains(new CloseTask(escalation.TaskId, "answered late"), late);
     }
 
+    /// <summary>
+    /// An answer given before the deadline that reaches the journey after the deadline fired (events are applied in
+    /// the order the journey receives them) is late: the breach was counted, and it must not count as in time too.
+    /// </summary>
+    [Fact]
+    public void Decide_AnswerHeardOfAfterTheEscalation_IsLate_AndNotCountedInTime()
+    {
+        var (asked, _) = Apply(Started(), new QuestionAsked(Now, "q1"));
+        var answeredAt = Now.AddHours(3);
+
+        var (breached, _) = Fire(asked!, TimerKind.AnswerDeadline, "q1");
+        var (after, effects) = Apply(breached!, new QuestionAnswered(answeredAt, "q1"));
+
+        Assert.DoesNotContain(effects, x => x is CountMetric);
+        Assert.Contains("question q1 answered late", after!.History.Select(h => h.What));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -1,6 +1,6 @@
 // The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
 // code for the till, and the campaign assets to download and mark posted. A store manager's token sees the store.
-import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, signIn, when } from "./common.js";
+import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, sendJourneyEvent, signIn, when } from "./common.js";
 
 let token, storeId, clerkId, store, days = 7;
 
@@ -67,9 +67,7 @@ async function loadTasks() {
 
 async function act(task, type, data) {
   try {
-    await api(`/api/leads/${task.leadId}/events?storeId=${encodeURIComponent(storeId)}`, {
-      method: "POST", token, body: { type, eventId: `${type}-${task.taskId}`.slice(0, 64), data },
-    });
+    await sendJourneyEvent(task.leadId, storeId, { type, eventId: `${type}-${task.taskId}`.slice(0, 64), data }, token);
     announce(type === "trial-completed" ? "Trial marked completed." : "Question marked answered.");
     await Promise.all([loadTasks(), loadFunnel()]);
   } catch (e) {

@@ -34,6 +34,22 @@ export async function api(path, { method = "GET", body, token, raw, contentType 
   return json;
 }
 
+/**
+ * Sends a journey event and waits until the journey took it (the API answers 202 at once; the journey applies events
+ * in the background). Resolves with the outcome: "applied", "ignored" or "duplicate"; "pending" if it took too long.
+ */
+export async function sendJourneyEvent(leadId, storeId, body, token) {
+  const accepted = await api(`/api/leads/${leadId}/events?storeId=${encodeURIComponent(storeId)}`, { method: "POST", token, body });
+  const url = `/api/leads/${accepted.leadId}/stores/${encodeURIComponent(accepted.storeId)}/journey/events/${encodeURIComponent(accepted.eventId)}`;
+  for (let wait = 150, waited = 0; waited < 20000; waited += wait, wait = Math.min(wait * 2, 2000)) {
+    await new Promise(resolve => setTimeout(resolve, wait));
+    const { outcome } = await api(url, { token });
+    if (outcome === "failed") throw new ApiError(500, "The store could not record that just now. Please try again.");
+    if (outcome !== "pending") return outcome;
+  }
+  return "pending";
+}
+
 function safeJson(text) {
   try { return JSON.parse(text); } catch { return null; }
 }

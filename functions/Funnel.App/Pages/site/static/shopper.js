@@ -1,6 +1,6 @@
 // The shopper landing at /s/{code}: identify (a stand-in for the messaging app's sign-in), get a group seat,
 // book a guided trial, ask a question. Every step is one call to the public API.
-import { api, announce, el, markReady, submitting, when } from "./common.js";
+import { api, announce, el, markReady, sendJourneyEvent, submitting, when } from "./common.js";
 
 const code = document.body.dataset.code;
 const timeZone = document.body.dataset.timeZone;
@@ -80,8 +80,7 @@ question.addEventListener("submit", async event => {
 });
 
 /** A shopper's event on their journey at this store (anonymous: the lead id the scan answered is the key). */
-const journeyEvent = body =>
-  api(`/api/leads/${lead.leadId}/events?storeId=${encodeURIComponent(lead.storeId)}`, { method: "POST", body });
+const journeyEvent = body => sendJourneyEvent(lead.leadId, lead.storeId, body);
 
 function show(id, text) {
   const element = document.getElementById(id);

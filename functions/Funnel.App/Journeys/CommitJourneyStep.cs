@@ -1,0 +1,40 @@
+using System.Diagnostics.Metrics;
+using DurableTask.Core;
+using Funnel.App.Lanes;
+using Funnel.App.Storage;
+
+namespace Funnel.App.Journeys;
+
+/// <summary>
+/// The activity that makes a decided step real. Activities run at least once, so it is built to run twice: the store
+/// lane writes the journey row, task rows, counts and cohort seat in one transaction conditional on the journey row it
+/// knows, and a step the row shows written already writes nothing. Then the step's messages go to outbound-messages
+/// with stable ids (<c>{store}:{lead}:{version}:{n}</c>), also when the step was written before (the channel adapter
+/// drops repeats), so a crash between the commit and the send loses no message.
+/// </summary>
+internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues) : AsyncTaskActivity<string, string>
+{
+    public const string Name = "CommitJourneyStep";
+    public const string Version = "1";
+
+    private static readonly Meter Meter = new(JourneyService.MeterName);
+    private static readonly Counter<long> Steps = Meter.CreateCounter<long>("funnel.journey.steps", description: "Journey steps committed (repeats: outcome=repeated).");
+    private static readonly Counter<long> Sent = Meter.CreateCounter<long>("funnel.journey.messages", description: "Messages put on outbound-messages.");
+
+    protected override async Task<string> ExecuteAsync(TaskContext context, string input)
+    {
+        var request = JourneyJson.Read<CommitStepInput>(input);
+        var step = request.Step;
+        var commit = await lanes.CommitStepAsync(request.StoreId, step);
+        Steps.Add(1, new KeyValuePair<string, object?>("outcome", commit.Conflict ? "conflict" : commit.Repeated ? "repeated" : "written"));
+        if (commit.Conflict) return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), false, Conflict: true));
+        for (var i = 0; i < step.Messages.Count; i++)
+        {
+            var message = step.Messages[i];
+            var outbound = new OutboundMessage($"{request.StoreId}:{step.LeadId}:{step.Version}:{i}", request.StoreId, step.LeadId, step.After.ClerkId, message.Template, message.At);
+            await queues.OutboundMessages.SendMessageAsync(JourneyJson.Write(outbound));
+            Sent.Add(1);
+        }
+        return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), commit.Repeated));
+    }
+}

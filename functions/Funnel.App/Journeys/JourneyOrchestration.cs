@@ -1,0 +1,179 @@
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using Funnel.Core.Journeys;
+
+namespace Funnel.App.Journeys;
+
+/// <summary>
+/// One lead's journey at one store on the Durable Task Framework: a thin, deterministic loop around
+/// <see cref="Journey.Decide"/>. It waits for the next event (raised as <see cref="EventName"/>) or the journey's next
+/// timer (a durable timer, chained in hops of at most <see cref="MaxTimerHop"/>), decides, and hands the decided step to
+/// the <see cref="CommitJourneyStep"/> activity, which writes it exactly once and sends its messages. The state it goes
+/// on with is the one the activity answers (recorded in the history), so a replay never depends on re-deciding.
+/// Every <see cref="StepsPerGeneration"/> passes (events and timers taken) it continues as new with its state, which keeps the history short
+/// however long the journey lives. A journey that ended (converted, dormant, opted out) keeps waiting for a scan that
+/// may start it again; it costs nothing while it waits.
+/// </summary>
+internal sealed class JourneyOrchestration : TaskOrchestration<string, string, string, string>
+{
+    public const string Name = "Journey";
+    public const string Version = "1";
+    public const string EventName = "journey-event";
+
+    /// <summary>Passes of the loop (an event or a timer taken, each a few history rows) before the history is cut with ContinueAsNew.</summary>
+    public const int StepsPerGeneration = 16;
+
+    /// <summary>Storage queues hide a message for at most 7 days: a longer wait is a chain of timers.</summary>
+    public static readonly TimeSpan MaxTimerHop = TimeSpan.FromDays(6);
+
+    /// <summary>A step whose commit keeps failing is retried with back-off (10 tries over about 6 minutes), then given up.</summary>
+    public static readonly RetryOptions CommitRetry = new(TimeSpan.FromSeconds(5), 10) { BackoffCoefficient = 1.5, MaxRetryInterval = TimeSpan.FromMinutes(10) };
+
+    private readonly Queue<JourneyEventMessage> _events = new();
+    private readonly List<EventOutcome> _outcomes = [];
+    private TaskCompletionSource<bool>? _arrived;
+    private JourneyState? _state;
+
+    public override async Task<string> RunTask(OrchestrationContext context, string input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var start = JourneyJson.Read<JourneyInput>(input);
+        var clock = start.Clock;
+        var rules = start.Rules;
+        _state = start.State;
+        foreach (var pending in start.Pending) _events.Enqueue(pending);
+        _outcomes.AddRange(start.Outcomes ?? []);
+
+        for (var steps = 0; ; steps++)
+        {
+            IReadOnlyList<JourneyEvent> events;
+            string? eventId = null;
+            if (_events.Count == 0)
+            {
+                if (steps >= StepsPerGeneration)
+                {
+                    context.ContinueAsNew(Version, JourneyJson.Write(start with { Rules = rules, State = _state, Pending = [], Outcomes = [.. _outcomes] }));
+                    return "";
+                }
+                var fired = await NextAsync(context, clock);
+                if (fired is null) continue; // an event arrived, or a hop of a long wait ended
+                events = fired;
+            }
+            else if (_events.Dequeue().ToEvent() is { } e)
+            {
+                events = [e];
+                eventId = e.EventId;
+            }
+            else
+            {
+                continue; // not an event this code knows: dropped
+            }
+
+            rules = await ApplyAsync(context, start, rules, events, eventId);
+        }
+    }
+
+    /// <summary>
+    /// Decides and commits one step. When the activity finds another step of that version written (one whose commit
+    /// was given up after storage took it), the journey takes the stored state and decides once more from it.
+    /// Returns the rules to go on with.
+    /// </summary>
+    private async Task<JourneyRules> ApplyAsync(OrchestrationContext context, JourneyInput start, JourneyRules rules, IReadOnlyList<JourneyEvent> events, string? eventId)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var step = JourneyStep.Decide(_state, events, rules.Policy(), start.LeadId, start.StoreId);
+            if (step is null)
+            {
+                Record(eventId, _state?.RecentEventIds.Contains(eventId ?? "") == true ? "duplicate" : "ignored");
+                return rules;
+            }
+            CommitStepResult result;
+            try
+            {
+                result = JourneyJson.Read<CommitStepResult>(await context.ScheduleWithRetry<string>(CommitJourneyStep.Name, CommitJourneyStep.Version,
+                    CommitRetry, JourneyJson.Write(new CommitStepInput(start.StoreId, step))));
+            }
+            catch (TaskFailedException)
+            {
+                // Storage refused the step for good: the journey goes on from the state last written (so what is recorded
+                // and what the orchestration believes never part), less the timers that fired, or it would fire them again
+                // at once, for ever.
+                var fired = events.OfType<TimerFired>().Select(t => t.Timer).ToHashSet();
+                if (_state is not null && fired.Count > 0) _state = _state with { Timers = [.. _state.Timers.Where(t => !fired.Contains(t))] };
+                Record(eventId, "failed");
+                return rules;
+            }
+            _state = result.State;
+            rules = result.Rules;
+            if (!result.Conflict)
+            {
+                Record(eventId, "applied");
+                return rules;
+            }
+        }
+        Record(eventId, "failed");
+        return rules;
+    }
+
+    /// <summary>
+    /// Waits for an event or the next timer. Returns the timers that fired (as events, in due order), or null when an
+    /// event arrived first or the timer was only a hop of a longer wait.
+    /// </summary>
+    private async Task<IReadOnlyList<JourneyEvent>?> NextAsync(OrchestrationContext context, JourneyClock clock)
+    {
+        var next = _state?.NextTimer;
+        var arrived = WhenEventArrives();
+        if (next is null)
+        {
+            await arrived;
+            return null;
+        }
+        var now = context.CurrentUtcDateTime;
+        var due = clock.ToReal(next.DueAt).UtcDateTime;
+        var hop = now + MaxTimerHop;
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(due < hop ? due : hop, next.Kind.ToString(), cancel.Token);
+        if (await Task.WhenAny(timer, arrived) != timer)
+        {
+            cancel.Cancel(); // orchestration code awaits only the engine's own tasks
+            return null;
+        }
+        // Fired. A durable timer may come a little early (its queue message's delay is whole seconds, which a scaled
+        // clock turns into hours): then this was a hop too, and the loop waits again for what is left.
+        var appNow = clock.ToApp(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero));
+        var dueTimers = _state!.DueTimers(appNow);
+        return dueTimers.Count == 0 ? null : [.. dueTimers.Select(t => new TimerFired(appNow, t))];
+    }
+
+    private Task WhenEventArrives()
+    {
+        if (_events.Count > 0) return Task.CompletedTask;
+        _arrived = new TaskCompletionSource<bool>();
+        return _arrived.Task;
+    }
+
+    public override void OnEvent(OrchestrationContext context, string name, string input)
+    {
+        if (name != EventName || string.IsNullOrEmpty(input)) return;
+        try
+        {
+            _events.Enqueue(JourneyJson.Read<JourneyEventMessage>(input));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return; // not a journey event: dropped (the API validates what it raises)
+        }
+        _arrived?.TrySetResult(true);
+    }
+
+    private void Record(string? eventId, string outcome)
+    {
+        if (eventId is null) return;
+        _outcomes.Add(new EventOutcome(eventId, outcome));
+        if (_outcomes.Count > JourneyStatus.OutcomesKept) _outcomes.RemoveAt(0);
+    }
+
+    /// <summary>The engine's custom status: the stage, the step version and what the latest events came to.</summary>
+    public override string OnGetStatus() => JourneyJson.Write(new JourneyStatus(_state?.Stage.Name() ?? "starting", _state?.Version ?? 0, _outcomes));
+}
