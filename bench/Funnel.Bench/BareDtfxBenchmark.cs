@@ -45,8 +45,8 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
         });
         Client = new TaskHubClient(Service, loggerFactory: NullLoggerFactory.Instance);
         _worker = new TaskHubWorker(Service, NullLoggerFactory.Instance);
-        _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(BareOrchestration.Name, BareOrchestration.Version, () => new BareOrchestration()));
-        _worker.AddTaskActivities(new Creator<TaskActivity>(EchoActivity.Name, EchoActivity.Version, () => new EchoActivity(_tally)));
+        _worker.AddTaskOrchestrations(new Funnel.App.Journeys.EngineObjectCreator<TaskOrchestration>(BareOrchestration.Name, BareOrchestration.Version, () => new BareOrchestration()));
+        _worker.AddTaskActivities(new Funnel.App.Journeys.EngineObjectCreator<TaskActivity>(EchoActivity.Name, EchoActivity.Version, () => new EchoActivity(_tally)));
     }
 
     private AzureStorageOrchestrationService Service { get; }
@@ -259,19 +259,5 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
             _events.Enqueue(input);
             _arrived?.TrySetResult(true);
         }
-    }
-
-    private sealed class Creator<T> : ObjectCreator<T>
-    {
-        private readonly Func<T> _create;
-
-        public Creator(string name, string version, Func<T> create)
-        {
-            Name = name;
-            Version = version;
-            _create = create;
-        }
-
-        public override T Create() => _create();
     }
 }

@@ -53,8 +53,8 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
         });
         Client = new TaskHubClient(Service, loggerFactory: loggers);
         _worker = new TaskHubWorker(Service, loggers);
-        _worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(JourneyOrchestration.Name, JourneyOrchestration.Version, () => new JourneyOrchestration()));
-        _worker.AddTaskActivities(new Creator<TaskActivity>(CommitJourneyStep.Name, CommitJourneyStep.Version, services.GetRequiredService<CommitJourneyStep>));
+        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(JourneyOrchestration.Name, JourneyOrchestration.Version, () => new JourneyOrchestration()));
+        _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(CommitJourneyStep.Name, CommitJourneyStep.Version, services.GetRequiredService<CommitJourneyStep>));
         _logger = loggers.CreateLogger<JourneyEngine>();
         _runWorker = settings.Worker;
     }
@@ -146,24 +146,24 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
                 StorageServiceClientProvider.ForTable(connection.TableUri!, connection.Credential, table));
     }
 
-    /// <summary>Makes the engine's objects: a new orchestration per execution (it holds state), activities from the container.</summary>
-    private sealed class Creator<T> : ObjectCreator<T>
-    {
-        private readonly Func<T> _create;
-
-        public Creator(string name, string version, Func<T> create)
-        {
-            Name = name;
-            Version = version;
-            _create = create;
-        }
-
-        public override T Create() => _create();
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Durable task hub {TaskHub} is running")]
     private static partial void LogStarted(ILogger logger, string taskHub);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable task hub {TaskHub} could not start yet; trying again in {Seconds} s")]
     private static partial void LogNotStarted(ILogger logger, Exception error, string taskHub, double seconds);
+}
+
+/// <summary>Makes the engine's objects: a new orchestration per execution (it holds state), activities from the container.</summary>
+internal sealed class EngineObjectCreator<T> : ObjectCreator<T>
+{
+    private readonly Func<T> _create;
+
+    public EngineObjectCreator(string name, string version, Func<T> create)
+    {
+        Name = name;
+        Version = version;
+        _create = create;
+    }
+
+    public override T Create() => _create();
 }
