@@ -66,7 +66,7 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
     public AzureStorageOrchestrationService Service { get; }
     public TaskHubClient Client { get; }
 
-    /// <summary>Completes when the worker runs (tests and the health check wait for it).</summary>
+    /// <summary>Completes when the worker runs (never, with Journeys:Worker off).</summary>
     public Task Started => _started.Task;
 
     public Task StartAsync(CancellationToken cancellationToken)
