@@ -13,7 +13,7 @@ namespace Funnel.Bench;
 /// <summary>
 /// The Durable Task Framework alone, in the benchmark's process, on its own task hub of the same Azurite, with the
 /// settings the app gives its engine (4 partitions, 5 s longest poll, 100 orchestrations and 64 activities at once,
-/// events carried over a ContinueAsNew). Its orchestration has the journey's shape and no business: a pending event
+/// extended sessions of 10 s, events carried over a ContinueAsNew). Its orchestration has the journey's shape and no business: a pending event
 /// at the start, then wait for an event raced against a durable timer, run one activity that answers its input,
 /// repeat; ContinueAsNew every 16 steps. Storage requests are counted by the app's own pipeline policy.
 /// </summary>
@@ -40,6 +40,8 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
             MaxQueuePollingInterval = TimeSpan.FromSeconds(5),
             MaxConcurrentTaskOrchestrationWorkItems = 100,
             MaxConcurrentTaskActivityWorkItems = 64,
+            ExtendedSessionsEnabled = true,
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(10),
             EventBehaviourForContinueAsNew = BehaviorOnContinueAsNew.Carryover,
             LoggerFactory = NullLoggerFactory.Instance,
         });

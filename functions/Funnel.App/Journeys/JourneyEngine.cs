@@ -41,6 +41,8 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
             WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(settings.MessageVisibilitySeconds),
             MaxConcurrentTaskOrchestrationWorkItems = settings.MaxConcurrentOrchestrations,
             MaxConcurrentTaskActivityWorkItems = settings.MaxConcurrentActivities,
+            ExtendedSessionsEnabled = settings.ExtendedSessionIdleSeconds > 0,
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(Math.Max(settings.ExtendedSessionIdleSeconds, 1)),
             // Events that arrive while a journey continues as new go to the next generation, not to the old one.
             EventBehaviourForContinueAsNew = BehaviorOnContinueAsNew.Carryover,
             // The engine's client sends a new instance's start message before it writes the instance's row; with this
@@ -53,7 +55,7 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
         });
         Client = new TaskHubClient(Service, loggerFactory: loggers);
         _worker = new TaskHubWorker(Service, loggers);
-        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(JourneyOrchestration.Name, JourneyOrchestration.Version, () => new JourneyOrchestration()));
+        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(JourneyOrchestration.Name, JourneyOrchestration.Version, () => new JourneyOrchestration(settings.StepsPerGeneration)));
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(CommitJourneyStep.Name, CommitJourneyStep.Version, services.GetRequiredService<CommitJourneyStep>));
         _logger = loggers.CreateLogger<JourneyEngine>();
         _runWorker = settings.Worker;

@@ -56,11 +56,12 @@ internal sealed record JourneyEventMessage(
 
 /// <summary>
 /// The orchestration's input: which journey, its clock and rules, the state it continues from (null: a new journey),
-/// events not yet applied (the starting scan) and the outcomes of the latest events (kept across ContinueAsNew).
+/// events not yet applied (the starting scan), the outcomes of the latest events (kept across ContinueAsNew) and the
+/// passes this generation takes before it continues as new (null: <see cref="JourneyOrchestration.DefaultStepsPerGeneration"/>).
 /// </summary>
 internal sealed record JourneyInput(
     string StoreId, string LeadId, JourneyClock Clock, JourneyRules Rules, JourneyState? State, IReadOnlyList<JourneyEventMessage> Pending,
-    IReadOnlyList<EventOutcome>? Outcomes = null);
+    IReadOnlyList<EventOutcome>? Outcomes = null, int? StepsPerGeneration = null);
 
 /// <summary>
 /// What became of an event with an id: <c>applied</c> (it changed the journey), <c>ignored</c> (the stage did not take it),

@@ -50,6 +50,23 @@ internal sealed class JourneyOptions
     [Range(1, 1000)]
     public int MaxConcurrentOrchestrations { get; set; } = 100;
 
+    /// <summary>
+    /// How long a journey stays in the worker's memory after a pass, waiting for its next message (0: not at all). While
+    /// it stays, its next pass (the commit's answer, an event soon after) reads no history; it holds one of the
+    /// worker's orchestration slots meanwhile (the engine keeps at most half of them for such waits).
+    /// </summary>
+    [Range(0, 600)]
+    public double ExtendedSessionIdleSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Passes of a journey's loop (an event or a timer taken, about 8 history rows each) before it continues as new,
+    /// which cuts its history. Fewer: shorter histories to read (and, on Azurite, a smaller history table to scan with
+    /// every read); more: a longer history to look at on the journey's history endpoint. A running journey takes a new
+    /// value at its next generation.
+    /// </summary>
+    [Range(1, 1000)]
+    public int StepsPerGeneration { get; set; } = JourneyOrchestration.DefaultStepsPerGeneration;
+
     /// <summary>Activities (journey steps being committed) an instance runs at once; a store lane batches those of one store.</summary>
     [Range(1, 1000)]
     public int MaxConcurrentActivities { get; set; } = 64;

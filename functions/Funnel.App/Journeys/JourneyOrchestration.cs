@@ -10,8 +10,9 @@ namespace Funnel.App.Journeys;
 /// timer (a durable timer, chained in hops of at most <see cref="MaxTimerHop"/>), decides, and hands the decided step to
 /// the <see cref="CommitJourneyStep"/> activity, which writes it exactly once and sends its messages. The state it goes
 /// on with is the one the activity answers (recorded in the history), so a replay never depends on re-deciding.
-/// Every <see cref="StepsPerGeneration"/> passes (events and timers taken) it continues as new with its state, which keeps the history short
-/// however long the journey lives. A journey that ended (converted, dormant, opted out) keeps waiting for a scan that
+/// Every few passes (events and timers taken: <see cref="JourneyInput.StepsPerGeneration"/>, from
+/// <c>Journeys:StepsPerGeneration</c>) it continues as new with its state, which keeps the history short however long
+/// the journey lives. A journey that ended (converted, dormant, opted out) keeps waiting for a scan that
 /// may start it again; it costs nothing while it waits.
 /// </summary>
 internal sealed class JourneyOrchestration : TaskOrchestration<string, string, string, string>
@@ -20,8 +21,13 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     public const string Version = "1";
     public const string EventName = "journey-event";
 
-    /// <summary>Passes of the loop (an event or a timer taken, each a few history rows) before the history is cut with ContinueAsNew.</summary>
-    public const int StepsPerGeneration = 16;
+    /// <summary>Passes of the loop (an event or a timer taken, each about 8 history rows) before the history is cut with ContinueAsNew, unless configured.</summary>
+    public const int DefaultStepsPerGeneration = 16;
+
+    /// <summary>The passes the next generation takes (a generation keeps the count it started with, so a replay never moves its cut).</summary>
+    private readonly int _nextStepsPerGeneration;
+
+    public JourneyOrchestration(int stepsPerGeneration = DefaultStepsPerGeneration) => _nextStepsPerGeneration = stepsPerGeneration;
 
     /// <summary>Storage queues hide a message for at most 7 days: a longer wait is a chain of timers.</summary>
     public static readonly TimeSpan MaxTimerHop = TimeSpan.FromDays(6);
@@ -33,6 +39,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     private readonly List<EventOutcome> _outcomes = [];
     private TaskCompletionSource<bool>? _arrived;
     private JourneyState? _state;
+    private readonly List<PendingTimer> _timers = [];
 
     public override async Task<string> RunTask(OrchestrationContext context, string input)
     {
@@ -43,6 +50,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
         _state = start.State;
         foreach (var pending in start.Pending) _events.Enqueue(pending);
         _outcomes.AddRange(start.Outcomes ?? []);
+        var stepsPerGeneration = start.StepsPerGeneration ?? DefaultStepsPerGeneration;
 
         for (var steps = 0; ; steps++)
         {
@@ -50,9 +58,16 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
             string? eventId = null;
             if (_events.Count == 0)
             {
-                if (steps >= StepsPerGeneration)
+                // The cut waits for a moment no durable timer of this generation is still set (every one fired). The engine
+                // completes an execution only once none of its tasks is open: cut earlier, and the journey (with the events
+                // sent to it) would wait for that timer; and with extended sessions the engine then forgets the
+                // ContinueAsNew and completes the journey for good (seen on DurableTask.Core 3.11.2).
+                if (steps >= stepsPerGeneration && _timers.TrueForAll(t => t.Fired.IsCompleted))
                 {
-                    context.ContinueAsNew(Version, JourneyJson.Write(start with { Rules = rules, State = _state, Pending = [], Outcomes = [.. _outcomes] }));
+                    context.ContinueAsNew(Version, JourneyJson.Write(start with
+                    {
+                        Rules = rules, State = _state, Pending = [], Outcomes = [.. _outcomes], StepsPerGeneration = _nextStepsPerGeneration,
+                    }));
                     return "";
                 }
                 var fired = await NextAsync(context, clock);
@@ -120,6 +135,11 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     /// Waits for an event or the next timer. Returns the timers that fired (as events, in due order), or null when an
     /// event arrived first or the timer was only a hop of a longer wait.
     /// </summary>
+    /// <remarks>
+    /// A durable timer cannot be cancelled: one left behind by an event still fires later and costs the engine a pass
+    /// (a history read and write) that does nothing. So a wait for the same moment as a timer already set (the
+    /// next one again after an event that did not move it) reuses that timer.
+    /// </remarks>
     private async Task<IReadOnlyList<JourneyEvent>?> NextAsync(OrchestrationContext context, JourneyClock clock)
     {
         var next = _state?.NextTimer;
@@ -129,22 +149,34 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
             await arrived;
             return null;
         }
-        var now = context.CurrentUtcDateTime;
         var due = clock.ToReal(next.DueAt).UtcDateTime;
-        var hop = now + MaxTimerHop;
-        using var cancel = new CancellationTokenSource();
-        var timer = context.CreateTimer(due < hop ? due : hop, next.Kind.ToString(), cancel.Token);
-        if (await Task.WhenAny(timer, arrived) != timer)
+        var hop = context.CurrentUtcDateTime + MaxTimerHop;
+        var fireAt = due < hop ? due : hop;
+        _timers.RemoveAll(t => t.Fired.IsCompleted && t.FireAt != fireAt); // fired while the journey was busy: spent
+        var set = _timers.Find(t => t.FireAt == fireAt);
+        if (set is null)
         {
-            cancel.Cancel(); // orchestration code awaits only the engine's own tasks
-            return null;
+            set = new PendingTimer(fireAt, context.CreateTimer(fireAt, next.Kind.ToString()));
+            _timers.Add(set);
         }
-        // Fired. A durable timer may come a little early (its queue message's delay is whole seconds, which a scaled
-        // clock turns into hours): then this was a hop too, and the loop waits again for what is left.
+        AwaitedTimer = fireAt;
+        var won = await Task.WhenAny(set.Fired, arrived);
+        AwaitedTimer = null;
+        if (won != set.Fired) return null;
+        _timers.Remove(set);
+        // Fired. The engine's timer message becomes visible on a whole second, so it can come up to a second early (hours,
+        // on a scaled clock): the timer the journey set is then taken as due, not waited for again. A hop is only a hop.
         var appNow = clock.ToApp(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero));
+        if (fireAt == due && appNow < next.DueAt) appNow = next.DueAt;
         var dueTimers = _state!.DueTimers(appNow);
         return dueTimers.Count == 0 ? null : [.. dueTimers.Select(t => new TimerFired(appNow, t))];
     }
+
+    /// <summary>When the durable timer the journey waits on fires (real time), while it waits on one: for tests and diagnostics.</summary>
+    internal DateTime? AwaitedTimer { get; private set; }
+
+    /// <summary>A durable timer the journey set, and the real moment it was set for.</summary>
+    private sealed record PendingTimer(DateTime FireAt, Task Fired);
 
     private Task WhenEventArrives()
     {

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using Funnel.App.Stores;
 using Funnel.Core.Journeys;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json.Linq;
 
 namespace Funnel.App.Journeys;
@@ -16,7 +17,7 @@ internal sealed record JourneyEngineHistory(
 /// How the app reaches the journeys: starts one (one instance per lead and store; starting it again finds the first),
 /// raises events to it, and reads its history from the engine.
 /// </summary>
-internal sealed class JourneyService(JourneyEngine engine, JourneyClock clock)
+internal sealed class JourneyService(JourneyEngine engine, JourneyClock clock, IOptions<JourneyOptions> options)
 {
     public const string MeterName = "Funnel.Journeys";
 
@@ -27,7 +28,8 @@ internal sealed class JourneyService(JourneyEngine engine, JourneyClock clock)
     /// <summary>Starts the lead's journey at the store with its first scan, unless it exists already.</summary>
     public Task StartAsync(StoreSettings store, string leadId, Scanned scanned, CancellationToken cancellationToken)
     {
-        var input = new JourneyInput(store.StoreId, leadId, clock, JourneyRules.Of(store), null, [JourneyEventMessage.Of(scanned)]);
+        var input = new JourneyInput(store.StoreId, leadId, clock, JourneyRules.Of(store), null, [JourneyEventMessage.Of(scanned)],
+            StepsPerGeneration: options.Value.StepsPerGeneration);
         return engine.Client.CreateOrchestrationInstanceAsync(JourneyOrchestration.Name, JourneyOrchestration.Version,
             JourneyJson.InstanceId(store.StoreId, leadId), JourneyJson.Write(input), null, Running).WaitAsync(cancellationToken);
     }

@@ -66,21 +66,16 @@ public sealed class JourneyOrchestrationTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(-2)] // early (a queue message's delay is whole seconds): a hop, and the loop waits for the rest
+    [InlineData(-1)] // early (a queue message's delay is whole seconds): the timer the journey set is taken as due
     public void RunTask_TimerFiresAtDue_SendsContentAndWaitsForTheNextTimer(int engineClockSeconds)
     {
         var h = Started();
         h.Fire(at: T0.AddDays(1).AddSeconds(engineClockSeconds));
-        if (engineClockSeconds < 0)
-        {
-            Assert.Single(h.Activities); // nothing is due yet
-            h.Waits(T0.AddDays(1), TimerKind.AwarenessContent);
-            h.Fire();
-        }
         var content = h.Commit();
         Assert.Equal([Message("awareness-content-1", T0.AddDays(1))], MessagesOf(content));
         Assert.Equal(NewJourneyTimers[1..], TimersOf(content.After));
         h.Waits(T0.AddDays(3), TimerKind.AwarenessContent);
+        Assert.Equal(2, h.Timers.Count); // the first was not set again for what was left of it
         Assert.Equal("awareness v2 [scan:1:applied]", h.Status());
     }
 
@@ -146,7 +141,7 @@ public sealed class JourneyOrchestrationTests
     {
         var h = Started();
         var optOut = h.Apply("opted-out", T0.AddHours(2), "opt:1");
-        Assert.True(h.Timers[0].Token.IsCancellationRequested); // the event won the race with the timer
+        Assert.Equal((1, null), (h.Unfired.Count, h.Orchestration.AwaitedTimer)); // the event won the race; the timer stays set, unawaited
         Assert.Equal((JourneyStage.OptedOut, T0.AddHours(2)), (optOut.After.Stage, optOut.After.EndedAt));
         Assert.Equal((0, 0), (optOut.Messages.Count, optOut.After.Timers.Count));
         h.Raise(Scan(T0.AddDays(1), "scan:2"));
@@ -199,8 +194,8 @@ public sealed class JourneyOrchestrationTests
         h.Raise("content-opened", T0.AddHours(6), "open:1");
         Assert.Equal(2, h.Activities.Count);
         Assert.Equal("awareness v2 [scan:1:applied, open:1:applied, open:1:duplicate]", h.Status());
-        Assert.Equal(3, h.Timers.Count); // the first two were cancelled by the events
-        h.Waits(T0.AddDays(1), TimerKind.AwarenessContent); // waits for the same timer again
+        Assert.Single(h.Timers); // the events did not move the next timer: the journey waits on the one it set
+        h.Waits(T0.AddDays(1), TimerKind.AwarenessContent);
     }
 
     [Fact]
@@ -234,7 +229,7 @@ public sealed class JourneyOrchestrationTests
     {
         var h = new OrchestrationHarness { AnswerRules = Rules(new JourneySettings(MaxMessagesPerDay: 3)) };
         h.Start(null, pending: Scan(T0));
-        for (var i = 1; i < JourneyOrchestration.StepsPerGeneration; i++) h.Raise("content-opened", T0.AddMinutes(i), $"open:{i}");
+        for (var i = 1; i < JourneyOrchestration.DefaultStepsPerGeneration; i++) h.Raise("content-opened", T0.AddMinutes(i), $"open:{i}");
         var last = h.Commit();
         while (!h.Run.IsCompleted) last = h.Commit();
         Assert.Equal("", await h.Run);
@@ -246,6 +241,36 @@ public sealed class JourneyOrchestrationTests
         Assert.Equal(JourneyJson.Write(last.After), JourneyJson.Write(input.State));
         Assert.Equal((16, 0), (input.State!.Version, input.Pending.Count));
         Assert.Equal(["scan:1:applied", .. Enumerable.Range(1, 15).Select(i => $"open:{i}:applied")], input.Outcomes!.Select(o => $"{o.EventId}:{o.Outcome}"));
+    }
+
+    [Fact]
+    public async Task RunTask_ConfiguredStepsPerGeneration_CutsAtTheInputsCountAndPassesTheConfiguredOneOn()
+    {
+        var h = new OrchestrationHarness(nextStepsPerGeneration: 5) { StepsPerGeneration = 2 };
+        h.StartNew();
+        h.Apply("content-opened", T0.AddHours(1), "open:1");
+        Assert.False(h.Run.IsCompleted); // two passes, but the timer it set still waits: cut now and it would fire for nothing
+        h.FireAndCommit();
+        Assert.Equal("", await h.Run); // the timer was taken: the generation ends where it would set the next one
+        var input = JourneyJson.Read<JourneyInput>(Assert.IsType<string>(Assert.Single(h.ContinuedAsNew).Input));
+        Assert.Equal((5, 3), (input.StepsPerGeneration, input.State!.Version));
+        Assert.Single(h.Timers);
+    }
+
+    [Fact]
+    public async Task RunTask_ManyEventsWhileATimerIsSet_CutsOnlyOnceNoTimerIsSet()
+    {
+        var h = new OrchestrationHarness { StepsPerGeneration = 2 };
+        h.StartNew();
+        h.Apply(new JourneyEventMessage("question-asked", T0.AddHours(1), "q:1", QuestionId: "q1")); // the answer deadline comes first
+        h.Waits(T0.AddHours(5), TimerKind.AnswerDeadline);
+        h.Apply(new JourneyEventMessage("question-answered", T0.AddHours(2), "a:1", QuestionId: "q1"));
+        h.Waits(T0.AddDays(1), TimerKind.AwarenessContent); // the first timer again, set once
+        for (var i = 1; i <= 4; i++) h.Apply("content-opened", T0.AddHours(2 + i), $"open:{i}");
+        Assert.Equal((2, false), (h.Timers.Count, h.Run.IsCompleted)); // seven passes, two timers set: no cut yet
+        h.FireAndCommit(); // the deadline (for nothing), then the content: both fired
+        Assert.Equal("", await h.Run);
+        Assert.Single(h.ContinuedAsNew);
     }
 
     [Fact]

@@ -28,11 +28,14 @@ internal sealed class OrchestrationHarness
         [Timer(TimerKind.AwarenessContent, T0.AddDays(1), "1"), Timer(TimerKind.AwarenessContent, T0.AddDays(3), "2"),
          Timer(TimerKind.TrialFollowUp, T0.AddDays(7)), Timer(TimerKind.Dormancy, T0.AddDays(14))];
 
-    private readonly JourneyOrchestration _orchestration = new();
+    public JourneyOrchestration Orchestration { get; }
     private Task<string>? _run;
 
-    public OrchestrationHarness(DateTimeOffset? now = null)
+    /// <param name="now">The engine's clock to start with (default <see cref="T0"/>).</param>
+    /// <param name="nextStepsPerGeneration">What the app is configured with: the passes of the generation after this one.</param>
+    public OrchestrationHarness(DateTimeOffset? now = null, int nextStepsPerGeneration = JourneyOrchestration.DefaultStepsPerGeneration)
     {
+        Orchestration = new JourneyOrchestration(nextStepsPerGeneration);
         SynchronizationContext.SetSynchronizationContext(null); // xunit's context would post continuations: keep them inline
         Now = (now ?? T0).UtcDateTime;
         Context.SetupGet(c => c.CurrentUtcDateTime).Returns(() => Now);
@@ -43,15 +46,20 @@ internal sealed class OrchestrationHarness
                 Activities.Add(activity);
                 return activity.Answer.Task;
             });
-        Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Returns((DateTime fireAt, string state, CancellationToken token) =>
+        Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<string>()))
+            .Returns((DateTime fireAt, string state) =>
             {
-                var timer = new DurableTimer(fireAt, state, new TaskCompletionSource<string>(), token);
+                var timer = new DurableTimer(fireAt, state, new TaskCompletionSource<string>());
                 Timers.Add(timer);
                 return timer.Fired.Task;
             });
         Context.Setup(c => c.ContinueAsNew(It.IsAny<string>(), It.IsAny<object>()))
-            .Callback((string version, object input) => ContinuedAsNew.Add((version, input)));
+            .Callback((string version, object input) =>
+            {
+                // The engine completes a generation only once none of its tasks is open: a cut with a timer still set hangs.
+                if (Unfired.Count > 0) throw new InvalidOperationException($"ContinueAsNew with {Unfired.Count} durable timer(s) still set: the engine would not complete the generation.");
+                ContinuedAsNew.Add((version, input));
+            });
     }
 
     public Mock<OrchestrationContext> Context { get; } = new(MockBehavior.Strict);
@@ -78,10 +86,13 @@ internal sealed class OrchestrationHarness
 
     public static JourneyEventMessage Scan(DateTimeOffset at, string eventId = "scan:1") => new("scanned", at, eventId, ClerkId: "c1");
 
+    /// <summary>The passes the generation the test starts takes (null: the input says nothing, as inputs written before the setting).</summary>
+    public int? StepsPerGeneration { get; init; }
+
     public void Start(JourneyState? state, JourneyRules? rules = null, JourneyClock? clock = null, params JourneyEventMessage[] pending)
     {
-        Input = new JourneyInput("s1", "lead-1", clock ?? JourneyClock.RealTime, rules ?? Defaults, state, pending);
-        _run = _orchestration.RunTask(Context.Object, JourneyJson.Write(Input));
+        Input = new JourneyInput("s1", "lead-1", clock ?? JourneyClock.RealTime, rules ?? Defaults, state, pending, StepsPerGeneration: StepsPerGeneration);
+        _run = Orchestration.RunTask(Context.Object, JourneyJson.Write(Input));
         Check();
     }
 
@@ -100,17 +111,19 @@ internal sealed class OrchestrationHarness
         return h;
     }
 
-    /// <summary>Asserts the orchestration waits on a durable timer at <paramref name="fireAt"/> for a timer of <paramref name="kind"/>.</summary>
+    /// <summary>The durable timers set and not fired yet, earliest first (the engine cannot cancel one).</summary>
+    public IReadOnlyList<DurableTimer> Unfired => [.. Timers.Where(t => !t.Fired.Task.IsCompleted).OrderBy(t => t.FireAt)];
+
+    /// <summary>Asserts the journey waits for a durable timer at <paramref name="fireAt"/> for a timer of <paramref name="kind"/>: the one it set (or reused) last.</summary>
     public void Waits(DateTimeOffset fireAt, TimerKind kind)
     {
-        var timer = LastTimer;
-        Assert.False(timer.Fired.Task.IsCompleted || timer.Token.IsCancellationRequested, "No durable timer is waiting.");
+        var timer = Awaited();
         Assert.Equal((fireAt.UtcDateTime, kind.ToString()), (timer.FireAt, timer.State));
     }
 
     public void Raise(JourneyEventMessage message)
     {
-        _orchestration.OnEvent(Context.Object, JourneyOrchestration.EventName, JourneyJson.Write(message));
+        Orchestration.OnEvent(Context.Object, JourneyOrchestration.EventName, JourneyJson.Write(message));
         Check();
     }
 
@@ -150,15 +163,29 @@ internal sealed class OrchestrationHarness
         return activity.Step;
     }
 
-    /// <summary>Fires the latest durable timer, with the engine's clock at its fire time or at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Fires the timer the journey waits for, with the engine's clock at its fire time or at <paramref name="at"/>, and
+    /// before it, as the engine would, every timer set for an earlier moment (those an event left behind).
+    /// </summary>
     public void Fire(DateTimeOffset? at = null)
     {
-        var timer = LastTimer;
-        Assert.False(timer.Fired.Task.IsCompleted, "The latest timer fired already.");
+        var timer = Awaited();
+        foreach (var earlier in Unfired.Where(t => t.FireAt < timer.FireAt))
+        {
+            Now = earlier.FireAt;
+            earlier.Fired.SetResult(earlier.State);
+            Check();
+        }
         Now = at?.UtcDateTime ?? timer.FireAt;
         timer.Fired.SetResult(timer.State);
         Check();
     }
+
+    /// <summary>The timer the journey waits for (a reused one is not set again, so the orchestration says which).</summary>
+    private DurableTimer Awaited() =>
+        Orchestration.AwaitedTimer is { } at && Unfired.FirstOrDefault(t => t.FireAt == at) is { } timer
+            ? timer
+            : throw new InvalidOperationException("No durable timer is waiting.");
 
     /// <summary>Fires the latest timer and commits the step it makes.</summary>
     public JourneyStep FireAndCommit()
@@ -172,7 +199,7 @@ internal sealed class OrchestrationHarness
     /// <summary>The custom status as the engine stores it, read from its JSON: "{stage} v{version} [{eventId}:{outcome}, …]".</summary>
     public string Status()
     {
-        using var json = JsonDocument.Parse(_orchestration.OnGetStatus());
+        using var json = JsonDocument.Parse(Orchestration.OnGetStatus());
         var root = json.RootElement;
         var events = root.GetProperty("events").EnumerateArray().Select(e => $"{e.GetProperty("eventId").GetString()}:{e.GetProperty("outcome").GetString()}");
         return $"{root.GetProperty("stage").GetString()} v{root.GetProperty("version").GetInt32()} [{string.Join(", ", events)}]";
@@ -219,4 +246,4 @@ internal sealed record Activity(string Name, string Version, RetryOptions Retry,
 }
 
 /// <summary>A durable timer the orchestration created, and its firing.</summary>
-internal sealed record DurableTimer(DateTime FireAt, string State, TaskCompletionSource<string> Fired, CancellationToken Token);
+internal sealed record DurableTimer(DateTime FireAt, string State, TaskCompletionSource<string> Fired);
