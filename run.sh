@@ -70,6 +70,7 @@ stop() {
     for _ in $(seq 1 30); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.5; done
   done
   wait 2>/dev/null || true
+  if [ -n "${queues:-}" ]; then rm -rf "$queues"; fi
 }
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
@@ -82,11 +83,19 @@ for port in 10000 10001 10002; do
 done
 if $demo; then
   # The demo's progress goes to the terminal; Azurite's and the app's logs (every outbound message) to a file.
-  # Its storage lives in memory: a month of compressed journeys keeps single-threaded Azurite at a full core, and
-  # writing every queue message to disk as well made the run fall behind the clock. Ctrl-C discards it.
+  # A month of compressed journeys is more than one single-threaded Azurite keeps up with, so each service runs in its
+  # own process (Azurite ships them apart), on its own core. Tables and blobs live in memory. Queues are kept in files
+  # (on tmpfs where there is one): in memory, Azurite stores every queue message as an extent of its own and its
+  # clean-up removes them one index rebuild at a time, which grew with the square of the message rate (measured with
+  # node --cpu-prof; docs/benchmarks.md). Ctrl-C discards all of it.
   applog="$data/funnel-demo.log"
   : > "$applog"
-  setsid node node_modules/azurite/dist/src/azurite.js --inMemoryPersistence --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
+  queues=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo "$data")/funnel-demo-queues.XXXXXX")
+  for service in table blob; do
+    setsid node "node_modules/azurite/dist/src/$service/main.js" --inMemoryPersistence --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
+    pids+=($!)
+  done
+  setsid node node_modules/azurite/dist/src/queue/main.js --location "$queues" --skipApiVersionCheck --silent --disableTelemetry >>"$applog" 2>&1 &
 else
   setsid node node_modules/azurite/dist/src/azurite.js --location "$data" --skipApiVersionCheck --silent --disableTelemetry &
 fi
@@ -102,6 +111,10 @@ if $demo; then
   export Journeys__TimeScale="$scale"
   export Journeys__TimeScaleOrigin="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   export Journeys__MaxQueuePollingIntervalSeconds=1
+  # Azurite answers every table query by reading the whole table, and the engine reads a journey's history with one:
+  # shorter generations keep the history table (and so every read) small. In Azure a partition query costs the same.
+  export Journeys__StepsPerGeneration=2
+  export Journeys__PartitionCount=1
   export RateLimiting__PublicPermitsPerWindow=1000000
   dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
 else
