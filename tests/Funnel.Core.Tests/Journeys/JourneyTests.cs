@@ -130,10 +130,11 @@ public sealed class JourneyTests
     [Fact]
     public void Decide_EngagementPostponesDormancy()
     {
+        var started = Started(); // dormancy 14 days from now
         _time.Advance(TimeSpan.FromDays(10));
-        var (engaged, _) = Apply(Started() with { }, new ContentOpened(Now));
+        var (engaged, _) = Apply(started, new ContentOpened(Now));
 
-        Assert.Equal(Now.AddDays(14), engaged!.Timers.Single(t => t.Kind == TimerKind.Dormancy).DueAt);
+        Assert.Equal(Now.AddDays(14), engaged!.Timers.Single(t => t.Kind == TimerKind.Dormancy).DueAt); // 24 days after the start, not 14
     }
 
     [Fact]
