@@ -12,6 +12,9 @@ internal static class Problems
 
     public static ProblemHttpResult BadRequest(string detail) => Create(StatusCodes.Status400BadRequest, "bad-request", "The request is not valid", detail);
 
+    /// <summary>A path's lead id that cannot be one: the same answer from every endpoint that takes a lead id.</summary>
+    public static ProblemHttpResult BadLeadId() => BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+
     public static ProblemHttpResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
 
     public static ProblemHttpResult Forbidden(string detail) => Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);

@@ -51,7 +51,7 @@ internal static class JourneysApi
         string leadId, string? storeId, EventRequest body, ClaimsPrincipal user, LeadRepository leads, JourneyService journeys,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var now = time.GetUtcNow();
         var v = new Validation();
         var e = Read(body with { EventId = body.EventId ?? Guid.NewGuid().ToString("N") }, now, v);
@@ -93,7 +93,7 @@ internal static class JourneysApi
     internal static async Task<Results<Ok<EventOutcomeResponse>, ProblemHttpResult>> GetEventOutcome(
         string leadId, string storeId, string eventId, JourneyService journeys, CancellationToken cancellationToken)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         if (!Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
         if (!Ids.IsValid(eventId)) return Problems.BadRequest(Ids.Describe("eventId"));
         if (await journeys.StatusAsync(storeId, leadId, cancellationToken) is not { } status)
@@ -111,7 +111,7 @@ internal static class JourneysApi
     internal static async Task<Results<Ok<JourneyEngineHistory>, ProblemHttpResult>> GetHistory(
         string leadId, string storeId, JourneyService journeys, CancellationToken cancellationToken)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         if (!Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
         var history = await journeys.HistoryAsync(storeId, leadId, cancellationToken);
         return history is null

@@ -24,7 +24,7 @@ internal static class LeadsApi
     internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetLead(
         string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, CancellationToken cancellationToken)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadRequest("A lead id is 32 lowercase hex characters, as returned by POST /api/scans.");
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
         var visible = index?.StoreIds.ToList() ?? [];
         if (!user.IsInRole(Roles.Hq))
