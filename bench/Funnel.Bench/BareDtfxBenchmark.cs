@@ -211,14 +211,13 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
         private const int StepsPerGeneration = 16;
         private static readonly RetryOptions Retry = new(TimeSpan.FromSeconds(5), 10) { BackoffCoefficient = 1.5, MaxRetryInterval = TimeSpan.FromMinutes(10) };
 
-        private readonly Queue<string> _events = new();
-        private TaskCompletionSource<bool>? _arrived;
+        private readonly Funnel.App.Journeys.EventInbox<string> _events = new();
 
         public override async Task<string> RunTask(OrchestrationContext context, string input)
         {
             var start = JsonSerializer.Deserialize<BareInput>(input)!;
             var timerAt = start.TimerAt ?? context.CurrentUtcDateTime.AddSeconds(start.TimerSeconds);
-            if (start.StartStep) _events.Enqueue("start");
+            if (start.StartStep) _events.Add("start");
             for (var steps = 0; ; steps++)
             {
                 string payload;
@@ -229,7 +228,7 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
                         context.ContinueAsNew(Version, Input(new BareInput(false, 0, timerAt)));
                         return "";
                     }
-                    var arrived = WhenEventArrives();
+                    var arrived = _events.WhenAny();
                     using var cancel = new CancellationTokenSource();
                     var timer = context.CreateTimer(timerAt, "timer", cancel.Token);
                     if (await Task.WhenAny(timer, arrived) != timer)
@@ -242,24 +241,16 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
                 }
                 else
                 {
-                    payload = _events.Dequeue();
+                    payload = _events.Take();
                 }
                 await context.ScheduleWithRetry<string>(EchoActivity.Name, EchoActivity.Version, Retry, payload);
             }
         }
 
-        private Task WhenEventArrives()
-        {
-            if (_events.Count > 0) return Task.CompletedTask;
-            _arrived = new TaskCompletionSource<bool>();
-            return _arrived.Task;
-        }
-
         public override void OnEvent(OrchestrationContext context, string name, string input)
         {
             if (name != EventName || string.IsNullOrEmpty(input)) return;
-            _events.Enqueue(input);
-            _arrived?.TrySetResult(true);
+            _events.Add(input);
         }
     }
 }

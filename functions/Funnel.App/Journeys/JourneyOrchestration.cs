@@ -35,9 +35,8 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     /// <summary>A step whose commit keeps failing is retried with back-off (10 tries over about 6 minutes), then given up.</summary>
     public static readonly RetryOptions CommitRetry = new(TimeSpan.FromSeconds(5), 10) { BackoffCoefficient = 1.5, MaxRetryInterval = TimeSpan.FromMinutes(10) };
 
-    private readonly Queue<JourneyEventMessage> _events = new();
+    private readonly EventInbox<JourneyEventMessage> _events = new();
     private readonly List<EventOutcome> _outcomes = [];
-    private TaskCompletionSource<bool>? _arrived;
     private JourneyState? _state;
     private readonly List<PendingTimer> _timers = [];
 
@@ -48,7 +47,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
         var clock = start.Clock;
         var rules = start.Rules;
         _state = start.State;
-        foreach (var pending in start.Pending) _events.Enqueue(pending);
+        foreach (var pending in start.Pending) _events.Add(pending);
         _outcomes.AddRange(start.Outcomes ?? []);
         var stepsPerGeneration = start.StepsPerGeneration ?? DefaultStepsPerGeneration;
 
@@ -74,7 +73,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
                 if (fired is null) continue; // an event arrived, or a hop of a long wait ended
                 events = fired;
             }
-            else if (_events.Dequeue().ToEvent() is { } e)
+            else if (_events.Take().ToEvent() is { } e)
             {
                 events = [e];
                 eventId = e.EventId;
@@ -143,7 +142,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     private async Task<IReadOnlyList<JourneyEvent>?> NextAsync(OrchestrationContext context, JourneyClock clock)
     {
         var next = _state?.NextTimer;
-        var arrived = WhenEventArrives();
+        var arrived = _events.WhenAny();
         if (next is null)
         {
             await arrived;
@@ -178,25 +177,17 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
     /// <summary>A durable timer the journey set, and the real moment it was set for.</summary>
     private sealed record PendingTimer(DateTime FireAt, Task Fired);
 
-    private Task WhenEventArrives()
-    {
-        if (_events.Count > 0) return Task.CompletedTask;
-        _arrived = new TaskCompletionSource<bool>();
-        return _arrived.Task;
-    }
-
     public override void OnEvent(OrchestrationContext context, string name, string input)
     {
         if (name != EventName || string.IsNullOrEmpty(input)) return;
         try
         {
-            _events.Enqueue(JourneyJson.Read<JourneyEventMessage>(input));
+            _events.Add(JourneyJson.Read<JourneyEventMessage>(input));
         }
         catch (System.Text.Json.JsonException)
         {
             return; // not a journey event: dropped (the API validates what it raises)
         }
-        _arrived?.TrySetResult(true);
     }
 
     private void Record(string? eventId, string outcome)
