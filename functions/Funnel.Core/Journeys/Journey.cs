@@ -8,7 +8,7 @@ namespace Funnel.Core.Journeys;
 /// everything and nothing is sent again. A timer counts only while the state still lists it (so a cancelled or
 /// superseded timer is a no-op); an event id applies once.
 /// </summary>
-public static class Journey
+public static partial class Journey
 {
     /// <summary>Open questions a journey holds at once; more are logged, not taken (keeps a transition within one transaction).</summary>
     public const int MaxOpenQuestions = 20;
@@ -39,7 +39,7 @@ public static class Journey
     }
 
     /// <summary>Working copy of one transition: the state as it is being changed and the effects collected.</summary>
-    private sealed class Transition(JourneyState? state, JourneyPolicy policy, DateTimeOffset now)
+    private sealed partial class Transition(JourneyState? state, JourneyPolicy policy, DateTimeOffset now)
     {
         private readonly List<JourneyEffect> _effects = [];
         private JourneyState? _state = state;
@@ -223,84 +223,5 @@ public static class Journey
             _changed = true;
             Log(why);
         }
-
-        /// <summary>
-        /// A message, never to an opted-out lead, never in quiet hours (held until they end), at most
-        /// <see cref="JourneyPolicy.MaxMessagesPerDay"/> per local day (held to the next day that has room).
-        /// </summary>
-        private void Send(string template)
-        {
-            if (S.Stage == JourneyStage.OptedOut) return;
-            var at = policy.NextSendable(now);
-            for (var i = 0; i < 366 && S.MessagesByDay.GetValueOrDefault(policy.LocalDay(at)) >= policy.MaxMessagesPerDay; i++)
-            {
-                at = policy.NextSendable(NextLocalMidnight(at));
-            }
-            if (at > now)
-            {
-                Schedule(TimerKind.HeldMessage, at, template);
-                Log($"{template} held until {at:yyyy-MM-dd HH:mm}Z");
-                return;
-            }
-            var day = policy.LocalDay(at);
-            var counts = S.MessagesByDay.Where(kv => kv.Key >= day.AddDays(-7)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            counts[day] = counts.GetValueOrDefault(day) + 1;
-            _state = S with { MessagesByDay = counts };
-            _effects.Add(new SendMessage(template, at));
-        }
-
-        private DateTimeOffset NextLocalMidnight(DateTimeOffset at)
-        {
-            var next = policy.LocalDay(at).AddDays(1).ToDateTime(TimeOnly.MinValue);
-            return new DateTimeOffset(next, policy.TimeZone.GetUtcOffset(next)).ToUniversalTime();
-        }
-
-        private void Schedule(TimerKind kind, DateTimeOffset due, string? reference = null)
-        {
-            _state = S with { Timers = [.. S.Timers, new JourneyTimer(kind, due, S.Version + 1, reference)] };
-            _changed = true;
-        }
-
-        private void Reschedule(TimerKind kind, DateTimeOffset due)
-        {
-            Cancel(kind);
-            Schedule(kind, due);
-        }
-
-        private void Cancel(params TimerKind[] kinds) =>
-            _state = S with { Timers = [.. S.Timers.Where(x => !kinds.Contains(x.Kind))] };
-
-        private void Open(string kind, DateTimeOffset due, string? reference = null)
-        {
-            OpenTask(new ClerkTask(reference is null ? $"{kind}-{S.Version + 1}" : AnswerTaskId(reference), kind, due, reference, ForStore: S.ClerkId is null));
-        }
-
-        private void OpenTask(ClerkTask task)
-        {
-            _state = S with { Tasks = [.. S.Tasks, task] };
-            _effects.Add(new OpenTask(task));
-        }
-
-        private void Close(string taskIdOrKind, string outcome)
-        {
-            foreach (var task in S.Tasks.Where(x => x.TaskId == taskIdOrKind || x.Kind == taskIdOrKind).ToList())
-            {
-                _effects.Add(new CloseTask(task.TaskId, outcome));
-                _state = S with { Tasks = [.. S.Tasks.Where(x => x != task)] };
-            }
-        }
-
-        /// <summary>A line of history: the journey changed, so its version moves on (a step with the same version would be taken for a repeat).</summary>
-        private void Log(string what)
-        {
-            _state = S with { History = [.. S.History.Append(new JourneyHistoryEntry(now, what, S.Stage)).TakeLast(JourneyState.HistoryLimit)] };
-            _changed = true;
-        }
-
-        private static string AnswerTaskId(string? questionId) => $"answer-question-{questionId}";
-
-        private static string EscalationTaskId(string? questionId) => $"escalation-{questionId}";
-
-        private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }
 }
