@@ -106,7 +106,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
             try
             {
                 result = JourneyJson.Read<CommitStepResult>(await context.ScheduleWithRetry<string>(CommitJourneyStep.Name, CommitJourneyStep.Version,
-                    CommitRetry, JourneyJson.Write(new CommitStepInput(start.StoreId, step))));
+                    CommitRetry, JourneyJson.Write(new CommitStepInput(start.StoreId, step.ForCommit()))));
             }
             catch (TaskFailedException)
             {

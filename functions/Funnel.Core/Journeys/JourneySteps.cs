@@ -22,6 +22,16 @@ public sealed record JourneyStep(
     public int Version => After.Version;
 
     /// <summary>
+    /// The step as its commit needs it: the journey before reduced to what the commit reads of it (the clerk and tasks
+    /// it diffs against <see cref="After"/>). The engine records the commit's input in the journey's history with every
+    /// step, so what is left out here is read and written the fewer times there.
+    /// </summary>
+    public JourneyStep ForCommit() => Before is null ? this : this with
+    {
+        Before = Before with { Timers = [], MessagesByDay = new Dictionary<DateOnly, int>(), RecentEventIds = [], History = [] },
+    };
+
+    /// <summary>
     /// Applies <paramref name="events"/> in order with <see cref="Journey.Decide"/>. Null when they change nothing
     /// (a repeated event id, a timer no longer listed, an event the stage ignores).
     /// </summary>

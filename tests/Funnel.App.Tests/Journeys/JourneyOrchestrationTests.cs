@@ -219,7 +219,9 @@ public sealed class JourneyOrchestrationTests
         Assert.Equal("awareness v1 [scan:1:applied, open:1:failed]", h.Status());
         h.Waits(T0.AddDays(1), TimerKind.AwarenessContent);
         var next = h.Apply("content-opened", T0.AddHours(2), "open:2");
-        Assert.Equal(JourneyJson.Write(start.After), JourneyJson.Write(next.Before));
+        Assert.Equal((start.After.Version, start.After.Stage), (next.Before!.Version, next.Before.Stage));
+        Assert.Equal(start.After.Tasks, next.Before.Tasks);
+        Assert.Empty(next.Before.History); // the commit's input carries the journey before only as far as the commit reads it
         Assert.Equal(["scan:1", "open:2"], next.After.RecentEventIds); // open:1 never happened
         Assert.Equal(2, next.After.Version);
     }

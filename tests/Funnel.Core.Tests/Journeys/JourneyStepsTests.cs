@@ -65,6 +65,24 @@ public sealed class JourneyStepsTests
     }
 
     [Fact]
+    public void ForCommit_KeepsWhatTheCommitWrites_AndDropsTheRestOfTheJourneyBefore()
+    {
+        var asked = JourneyStep.Decide(Started(), [new QuestionAsked(Now, "q1")], Policy, "L1", "s1")!;
+        var answered = JourneyStep.Decide(asked.After, [new QuestionAnswered(Now.AddHours(1), "q1"), new QuestionAsked(Now.AddHours(1), "q2")], Policy, "L1", "s1")!;
+
+        var slim = answered.ForCommit();
+
+        Assert.Empty(slim.Before!.History);
+        Assert.Empty(slim.Before.RecentEventIds);
+        Assert.Equal((answered.Before!.ClerkId, answered.Before.Version), (slim.Before.ClerkId, slim.Before.Version));
+        var full = Assert.Single(JourneyStepPlanner.Plan(Store, [], [answered]).Writes);
+        var trimmed = Assert.Single(JourneyStepPlanner.Plan(Store, [], [slim]).Writes);
+        Assert.Equal(("answer-question", "answer-question"), (Assert.Single(trimmed.TasksClosed).Task.Kind, Assert.Single(trimmed.TasksOpened).Task.Kind));
+        Assert.Equal(full.TasksClosed, trimmed.TasksClosed);
+        Assert.Equal(full.TasksOpened, trimmed.TasksOpened);
+    }
+
+    [Fact]
     public void Plan_StepsOfSeveralJourneys_OneTransaction_SeatsCountsAndTaskRows()
     {
         var a = JourneyStep.Decide(Started("A"), [new TrialBooked(Now, Now.AddDays(2))], Policy, "A", "s1")!;
