@@ -30,7 +30,7 @@ internal sealed record DemoOptions
 
     public const string Usage =
         "usage: demo [--url URL] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] [--scans-per-day X] [--concurrency N] [--settle-seconds N]\n" +
-        $"  defaults: --url {DefaultUrl} --stores 40 --regions 4 --clerks 3 --days 30 --seed 20261123 --scans-per-day 10 --concurrency 8 --settle-seconds 90\n" +
+        $"  defaults: --url {DefaultUrl} --stores 40 --regions 4 --clerks 3 --days 30 --seed 20261123 --scans-per-day 1 --concurrency 8 --settle-seconds 90\n" +
         "  The app must run with Journeys__TimeScale (./run.sh demo starts it so) and raised public rate limits.";
 
     /// <summary>Reads the command line; null with <paramref name="error"/> set when something is wrong.</summary>

@@ -9,12 +9,15 @@ internal static class DemoRates
     // ---- Scans: the entry of the funnel ----
 
     /// <summary>
-    /// Mean scans per store on an ordinary day: ~3 (about 100 a month) is a store starting its community. A mature
-    /// store sees more (domain.md's 15–20k RMB a month of group sales suggests tens a day), but the local storage
-    /// emulator, single-threaded, serves a few hundred requests a second; at this rate a 40-store month keeps pace
-    /// with the demo's clock. --scans-per-day raises it (on a faster machine, or with a slower --scale).
+    /// Mean scans per store on an ordinary day: 1 (about 40 a month with weekends and the promotion day) is a store
+    /// just starting its community. A mature store sees more (domain.md's 15–20k RMB a month of group sales suggests
+    /// tens a day), but the local storage emulator sets the pace: each journey on the durable engine keeps a timer
+    /// message queued and a history in a table, and Azurite's cost per operation grows with everything it holds. At
+    /// this rate a 40-store month keeps pace with the demo's clock on two cores; at 3 it fell behind from the sixth
+    /// day (docs/benchmarks.md, "The demo's month on the engine"). --scans-per-day raises it (on a faster machine, with a
+    /// slower --scale, or with fewer --stores).
     /// </summary>
-    public const double ScansPerStorePerDay = 3;
+    public const double ScansPerStorePerDay = 1;
 
     /// <summary>Weekends bring half as many shoppers again.</summary>
     public const double WeekendFactor = 1.5;

@@ -110,6 +110,16 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
         Assert.Equal((8, 2, 1, 3, 7, 4, 7181), (o.Stores, o.Regions, o.Clerks, o.Days, o.Seed, o.Concurrency, o.Url.Port));
     }
 
+    /// <summary>The bug this guards: the usage line said 10 scans a day long after the default had become 3.</summary>
+    [Fact]
+    public void Usage_StatesTheDefaults()
+    {
+        var line = DemoOptions.Usage.Split('\n').Single(l => l.TrimStart().StartsWith("defaults:", StringComparison.Ordinal));
+        var stated = DemoOptions.Parse(line.Trim()["defaults:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), out var error);
+        Assert.Null(error);
+        Assert.Equal(new DemoOptions(), stated);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
