@@ -60,6 +60,8 @@ internal static class HostingExtensions
         services.AddSingleton<StoreLanes>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<PurchaseService>();
+        services.AddOptions<PurchaseBusOptions>().BindConfiguration(PurchaseBusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<PurchaseBusConsumer>();
         services.AddOptions<TriggerOptions>().BindConfiguration(TriggerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ITriggerTransport, LoopbackTriggerTransport>();
         services.AddHostedService<LocalTriggerRunner>();
