@@ -63,7 +63,7 @@ public sealed class InfraTests
         Assert.All(appQueues, q => Assert.Contains(q, queues));
 
         // The functions' queues.
-        foreach (var functionJson in Directory.EnumerateFiles(Path.Combine(RepoRoot.Find(), "functions", "Funnel.App"), "function.json", SearchOption.AllDirectories)
+        foreach (var functionJson in Directory.EnumerateFiles(Path.Combine(RepoRoot.Find(), "functions", "host"), "function.json", SearchOption.AllDirectories)
                      .Where(f => !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal)))
         {
             foreach (var binding in JsonDocument.Parse(await File.ReadAllTextAsync(functionJson)).RootElement.GetProperty("bindings").EnumerateArray())

@@ -26,7 +26,7 @@ public sealed class PackageTests
         var entries = zip.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
 
         Assert.Contains("host.json", entries.Keys);
-        var functions = Directory.EnumerateDirectories(Path.Combine(root, "functions", "Funnel.App"))
+        var functions = Directory.EnumerateDirectories(Path.Combine(root, "functions", "host"))
             .Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName).ToList();
         Assert.Contains("PurchasesQueue", functions);
         Assert.All(functions, f => Assert.Contains($"{f}/function.json", entries.Keys));

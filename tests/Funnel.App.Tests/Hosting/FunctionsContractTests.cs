@@ -16,17 +16,32 @@ namespace Funnel.App.Tests.Hosting;
 [Collection(AzuriteCollection.Name)]
 public sealed class FunctionsContractTests(AzuriteFixture azurite)
 {
-    private static readonly string AppFolder = Path.Combine(RepoRoot.Find(), "functions", "Funnel.App");
+    private static readonly string HostFolder = Path.Combine(RepoRoot.Find(), "functions", "host");
 
     private static IEnumerable<(string Name, JsonElement Bindings)> Functions() =>
-        Directory.GetDirectories(AppFolder)
+        Directory.GetDirectories(HostFolder)
             .Where(d => File.Exists(Path.Combine(d, "function.json")))
             .Select(d => (Path.GetFileName(d), JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "function.json"))).RootElement.GetProperty("bindings").Clone()));
+
+    /// <summary>The host's files live in functions/host; the app's folder holds code, and its build copies them to the output's root.</summary>
+    [Fact]
+    public void HostFiles_LiveApartFromTheCode_AndTheBuildPutsThemAtTheRoot()
+    {
+        var code = Path.Combine(RepoRoot.Find(), "functions", "Funnel.App");
+        var strays = Directory.EnumerateFiles(code, "*.json", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(p => Path.GetRelativePath(code, p)).Where(p => p is "host.json" || Path.GetFileName(p) == "function.json");
+        Assert.Empty(strays);
+        var functions = Functions().Select(f => f.Name).ToList();
+        Assert.Contains("PurchasesQueue", functions);
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "host.json")), "host.json is not at the root of the build output.");
+        Assert.All(functions, f => Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, f, "function.json")), $"{f}/function.json is not in the build output."));
+    }
 
     [Fact]
     public void HostJson_RunsTheAppAsACustomHandlerWithTheV4Bundle()
     {
-        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppFolder, "host.json"))).RootElement;
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(HostFolder, "host.json"))).RootElement;
 
         Assert.Equal("2.0", host.GetProperty("version").GetString());
         Assert.Equal("[4.*, 5.0.0)", host.GetProperty("extensionBundle").GetProperty("version").GetString());
