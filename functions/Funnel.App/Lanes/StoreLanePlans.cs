@@ -25,7 +25,7 @@ internal sealed partial class StoreLanes
 
         private static LanePlan PlanScans(LaneState state, List<PendingScan> scans, DateTimeOffset now)
         {
-            var plan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Select(p => p.Input)], now);
+            var plan = ScanPlanner.Plan(state.Policy, state.Groups, [.. scans.Select(p => p.Input)], now, MaxTransactionActions);
             return new(plan, [], _ =>
             {
                 for (var i = 0; i < plan.Accepted; i++) scans[i].Complete(new ScanCommit(plan.Results[i]));
@@ -34,7 +34,7 @@ internal sealed partial class StoreLanes
 
         private LanePlan PlanPurchases(LaneState state, List<PendingPurchase> purchases)
         {
-            var plan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)]);
+            var plan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)], MaxTransactionActions);
             List<(TableTransactionAction, LaneAction)> own = [.. purchases.Take(plan.Accepted)
                 .Select(p => (new TableTransactionAction(TableTransactionActionType.Add, PurchaseRow(p)), LaneAction.Insert(p)))];
             return new(plan, own, _ =>
@@ -82,7 +82,7 @@ internal sealed partial class StoreLanes
         /// </summary>
         private LanePlan PlanSteps(LaneState state, List<PendingStep> steps)
         {
-            var plan = JourneyStepPlanner.Plan(state.Policy, state.Groups, [.. steps.Select(p => p.Step)]);
+            var plan = JourneyStepPlanner.Plan(state.Policy, state.Groups, [.. steps.Select(p => p.Step)], MaxTransactionActions);
             var own = new List<(TableTransactionAction, LaneAction)>(plan.ActionCount);
             for (var i = 0; i < plan.Accepted; i++)
             {

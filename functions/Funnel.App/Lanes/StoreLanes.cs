@@ -27,6 +27,9 @@ internal sealed partial class StoreLanes(
     IOptions<FunnelOptions> options,
     ILogger<StoreLanes> logger) : IDisposable
 {
+    /// <summary>What one Table Storage entity-group transaction holds (the planners in the core are told, not assumed to know).</summary>
+    public const int MaxTransactionActions = 100;
+
     private readonly FunnelTables _tables = tables;
     private readonly StoreRepository _stores = stores;
     private readonly LeadRepository _leads = leads;
@@ -104,7 +107,7 @@ internal sealed partial class StoreLanes(
     private sealed partial class StoreLane
     {
         /// <summary>More than fit in one transaction, so a full batch is never short of work.</summary>
-        private const int MaxTaken = ScanPlanner.MaxTransactionActions;
+        private const int MaxTaken = MaxTransactionActions;
 
         /// <summary>Refusals in a row without a commit before the lane gives up on its batch (each refusal fixes one cause).</summary>
         private const int MaxRefusalsInARow = 2 * MaxTaken;
@@ -220,7 +223,7 @@ internal sealed partial class StoreLanes(
             {
                 // The first item alone does not fit in one transaction: refuse it, or the lane would spin on it.
                 batch.Remove(run[0]);
-                run[0].Fail(new InvalidOperationException($"Store {_storeId}: one piece of work needs more than {ScanPlanner.MaxTransactionActions} rows in a transaction."));
+                run[0].Fail(new InvalidOperationException($"Store {_storeId}: one piece of work needs more than {MaxTransactionActions} rows in a transaction."));
                 return;
             }
             var (actions, what) = state.BuildTransaction(_storeId, plan, run, own);

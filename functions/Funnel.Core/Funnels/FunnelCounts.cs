@@ -54,16 +54,16 @@ public readonly record struct FunnelCounts(
     /// <summary>Complaints ÷ new leads over the same days; null without leads.</summary>
     public double? ComplaintRate => Leads == 0 ? null : Math.Round((double)Complaints / Leads, 4);
 
-    /// <summary>The count a journey metric (<see cref="Journeys.CountMetric"/>) adds, or null for a metric not counted here.</summary>
-    public static FunnelCounts? OfMetric(string metric) => metric switch
+    /// <summary>The count a journey metric (<see cref="Journeys.CountMetric"/>) adds.</summary>
+    public static FunnelCounts Of(Journeys.FunnelMetric metric) => metric switch
     {
-        "trial-booked" => new FunnelCounts(0, 0, 0, TrialsBooked: 1),
-        "trial-completed" => new FunnelCounts(0, 0, 0, TrialsCompleted: 1),
-        "question" => new FunnelCounts(0, 0, 0, Questions: 1),
-        "question-in-time" => new FunnelCounts(0, 0, 0, QuestionsInTime: 1),
-        "question-late" => new FunnelCounts(0, 0, 0, QuestionsLate: 1),
-        "complaint" => new FunnelCounts(0, 0, 0, Complaints: 1),
-        _ => null,
+        Journeys.FunnelMetric.TrialBooked => new FunnelCounts(0, 0, 0, TrialsBooked: 1),
+        Journeys.FunnelMetric.TrialCompleted => new FunnelCounts(0, 0, 0, TrialsCompleted: 1),
+        Journeys.FunnelMetric.Question => new FunnelCounts(0, 0, 0, Questions: 1),
+        Journeys.FunnelMetric.QuestionInTime => new FunnelCounts(0, 0, 0, QuestionsInTime: 1),
+        Journeys.FunnelMetric.QuestionLate => new FunnelCounts(0, 0, 0, QuestionsLate: 1),
+        Journeys.FunnelMetric.Complaint => new FunnelCounts(0, 0, 0, Complaints: 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "A funnel metric without a count: add it here."),
     };
 }
 

@@ -128,7 +128,7 @@ public static partial class Journey
                     if (S.Tasks.Any(x => x.TaskId == AnswerTaskId(timer.Ref)) && S.Tasks.All(x => x.TaskId != EscalationTaskId(timer.Ref)))
                     {
                         Log($"question {timer.Ref} not answered in time: escalated to the store");
-                        _effects.Add(new CountMetric("question-late", S.ClerkId, now));
+                        _effects.Add(new CountMetric(FunnelMetric.QuestionLate, S.ClerkId, now));
                         OpenTask(new ClerkTask(EscalationTaskId(timer.Ref), "escalation", now, timer.Ref, ForStore: true));
                     }
                     break;
@@ -150,7 +150,7 @@ public static partial class Journey
             Close("trial-follow-up", "trial booked");
             if (slot - policy.TrialReminderBefore > now) Schedule(TimerKind.TrialReminder, slot - policy.TrialReminderBefore);
             Schedule(TimerKind.NoShow, slot + policy.NoShowAfter);
-            if (first) _effects.Add(new CountMetric("trial-booked", S.ClerkId, now));
+            if (first) _effects.Add(new CountMetric(FunnelMetric.TrialBooked, S.ClerkId, now));
             if (first) _effects.Add(new JoinGroup("small"));
         }
 
@@ -162,7 +162,7 @@ public static partial class Journey
             Cancel(TimerKind.AwarenessContent, TimerKind.TrialFollowUp, TimerKind.Dormancy, TimerKind.TrialReminder, TimerKind.NoShow);
             Close("trial-follow-up", "trial completed");
             Close("trial-no-show", "trial completed");
-            _effects.Add(new CountMetric("trial-completed", S.ClerkId, now));
+            _effects.Add(new CountMetric(FunnelMetric.TrialCompleted, S.ClerkId, now));
             Schedule(TimerKind.LastChance, now + policy.QnaWindow - policy.LastChanceBefore);
             Schedule(TimerKind.QnaWindowEnd, now + policy.QnaWindow);
         }
@@ -181,7 +181,7 @@ public static partial class Journey
             var due = now + policy.AnswerDeadline;
             Open("answer-question", due, questionId);
             Schedule(TimerKind.AnswerDeadline, due, questionId);
-            _effects.Add(new CountMetric("question", S.ClerkId, now));
+            _effects.Add(new CountMetric(FunnelMetric.Question, S.ClerkId, now));
         }
 
         public void Answer(string questionId)
@@ -198,7 +198,7 @@ public static partial class Journey
             Close(task.TaskId, inTime ? "answered in time" : "answered late");
             Close(EscalationTaskId(questionId), "answered late");
             // A late answer was already counted against the service rate when its deadline passed.
-            if (inTime) _effects.Add(new CountMetric("question-in-time", S.ClerkId, now));
+            if (inTime) _effects.Add(new CountMetric(FunnelMetric.QuestionInTime, S.ClerkId, now));
         }
 
         public void Complain()
@@ -206,7 +206,7 @@ public static partial class Journey
             if (_state is null) return;
             _changed = true;
             Log("complaint");
-            _effects.Add(new CountMetric("complaint", S.ClerkId, now));
+            _effects.Add(new CountMetric(FunnelMetric.Complaint, S.ClerkId, now));
         }
 
         public void End(JourneyStage stage, string why)

@@ -10,8 +10,22 @@ public sealed record OpenTask(ClerkTask Task) : JourneyEffect;
 
 public sealed record CloseTask(string TaskId, string Outcome) : JourneyEffect;
 
-/// <summary>A number for the funnel: trial booked/completed, question, answer in time or late, complaint.</summary>
-public sealed record CountMetric(string Metric, string? ClerkId, DateTimeOffset At) : JourneyEffect;
+/// <summary>A number for the funnel, counted on the clerk's row of the day (<see cref="Funnels.FunnelCounts.Of"/>).</summary>
+public sealed record CountMetric(FunnelMetric Metric, string? ClerkId, DateTimeOffset At) : JourneyEffect;
+
+/// <summary>
+/// The funnel numbers a journey counts. A type, not strings: a misspelt metric does not compile, where a misspelt
+/// string was counted nowhere. Serialized in kebab case ("trial-booked", "question-in-time").
+/// </summary>
+public enum FunnelMetric
+{
+    TrialBooked,
+    TrialCompleted,
+    Question,
+    QuestionInTime,
+    QuestionLate,
+    Complaint,
+}
 
 /// <summary>Seat the lead in a group of the tier (a small trial cohort when a trial is booked).</summary>
 public sealed record JoinGroup(string Tier) : JourneyEffect;

@@ -101,7 +101,7 @@ public sealed record JourneyStepPlan(
 /// </summary>
 public static class JourneyStepPlanner
 {
-    public static JourneyStepPlan Plan(StorePolicy storePolicy, IReadOnlyList<Group> groups, IReadOnlyList<JourneyStep> steps, int maxActions = ScanPlanner.MaxTransactionActions)
+    public static JourneyStepPlan Plan(StorePolicy storePolicy, IReadOnlyList<Group> groups, IReadOnlyList<JourneyStep> steps, int maxActions)
     {
         ArgumentNullException.ThrowIfNull(storePolicy);
         ArgumentNullException.ThrowIfNull(steps);
@@ -117,9 +117,7 @@ public static class JourneyStepPlanner
                 after = JourneyStep.WithCohort(after, seat?.GroupId);
             }
             var deltas = step.Metrics
-                .Select(m => (Metric: m, Counts: FunnelCounts.OfMetric(m.Metric)))
-                .Where(m => m.Counts is not null)
-                .Select(m => (Key: new CounterKey(storePolicy.LocalDay(m.Metric.At), m.Metric.ClerkId), Delta: m.Counts!.Value))
+                .Select(m => (Key: new CounterKey(storePolicy.LocalDay(m.At), m.ClerkId), Delta: FunnelCounts.Of(m.Metric)))
                 .ToList();
             var write = new JourneyWrite(step.LeadId, step.Before, after);
             var actions = writes.ActionsFor(write.Actions, null, seat, deltas.Select(d => d.Key));

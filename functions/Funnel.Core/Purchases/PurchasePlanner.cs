@@ -47,7 +47,7 @@ public static class PurchasePlanner
         StorePolicy policy,
         IReadOnlyList<Group> groups,
         IReadOnlyList<PurchaseInput> inputs,
-        int maxActions = ScanPlanner.MaxTransactionActions)
+        int maxActions)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(groups);

@@ -15,14 +15,12 @@ namespace Funnel.Core.Scans;
 /// </summary>
 public static class ScanPlanner
 {
-    public const int MaxTransactionActions = 100;
-
     public static ScanPlan Plan(
         StorePolicy policy,
         IReadOnlyList<Group> groups,
         IReadOnlyList<ScanInput> inputs,
         DateTimeOffset now,
-        int maxActions = MaxTransactionActions)
+        int maxActions)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(groups);

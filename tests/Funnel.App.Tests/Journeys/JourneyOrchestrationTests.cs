@@ -155,7 +155,7 @@ public sealed class JourneyOrchestrationTests
     {
         var h = Started();
         var asked = h.Apply(new JourneyEventMessage("question-asked", T0.AddHours(1), "q:1", QuestionId: "q1"));
-        Assert.Equal(["question"], asked.Metrics.Select(m => m.Metric));
+        Assert.Equal([FunnelMetric.Question], asked.Metrics.Select(m => m.Metric));
         Assert.Equal(("answer-question-q1", T0.AddHours(5)), (Assert.Single(asked.After.Tasks).TaskId, asked.After.Tasks[0].DueAt));
         h.Waits(T0.AddHours(5), TimerKind.AnswerDeadline);
         var converted = h.Apply("purchased", T0.AddHours(2), "purchase:s1:p1");
@@ -248,8 +248,9 @@ public sealed class JourneyOrchestrationTests
         var json = h.LastActivity.InputJson;
         var booked = h.Commit(cohort: "g7");
         Assert.Contains("\"joinsCohort\":true", json, StringComparison.Ordinal);
+        Assert.Contains("\"metric\":\"trial-booked\"", json, StringComparison.Ordinal); // the typed metric keeps its wire name
         Assert.Equal((JourneyStage.GuidedTrial, slot), (booked.After.Stage, booked.After.TrialSlot));
-        Assert.Equal([("trial-booked", "c1", T0.AddHours(1))], booked.Metrics.Select(m => (m.Metric, m.ClerkId, m.At)));
+        Assert.Equal([(FunnelMetric.TrialBooked, "c1", T0.AddHours(1))], booked.Metrics.Select(m => (m.Metric, m.ClerkId, m.At)));
         Assert.Equal([Timer(TimerKind.TrialReminder, slot.AddHours(-2)), Timer(TimerKind.NoShow, slot.AddDays(1))], TimersOf(booked.After));
         Assert.Equal("guided-trial v2 [scan:1:applied, book:1:applied]", h.Status());
         h.Waits(slot.AddHours(-2), TimerKind.TrialReminder);
@@ -266,13 +267,13 @@ public sealed class JourneyOrchestrationTests
     {
         var h = Started();
         var qna = h.Apply("trial-completed", T0.AddHours(1), "done:1");
-        Assert.Equal((JourneyStage.Qna, "trial-completed"), (qna.After.Stage, Assert.Single(qna.Metrics).Metric));
+        Assert.Equal((JourneyStage.Qna, FunnelMetric.TrialCompleted), (qna.After.Stage, Assert.Single(qna.Metrics).Metric));
         Assert.Equal([Timer(TimerKind.LastChance, T0.AddHours(1).AddDays(6)), Timer(TimerKind.QnaWindowEnd, T0.AddHours(1).AddDays(7))], TimersOf(qna.After));
         h.Apply(new JourneyEventMessage("question-asked", T0.AddHours(2), "q:1", QuestionId: "q1"));
-        Assert.Equal(["complaint"], h.Apply("complaint", T0.AddHours(3), "complaint:1").Metrics.Select(m => m.Metric));
+        Assert.Equal([FunnelMetric.Complaint], h.Apply("complaint", T0.AddHours(3), "complaint:1").Metrics.Select(m => m.Metric));
         h.Waits(T0.AddHours(6), TimerKind.AnswerDeadline);
         var late = h.FireAndCommit();
-        Assert.Equal(["question-late"], late.Metrics.Select(m => m.Metric));
+        Assert.Equal([FunnelMetric.QuestionLate], late.Metrics.Select(m => m.Metric));
         Assert.Contains(late.After.Tasks, t => t is { TaskId: "escalation-q1", ForStore: true });
         Assert.Equal([Message("qna-last-chance", T0.AddHours(1).AddDays(6))], MessagesOf(h.FireAndCommit()));
         var dormant = h.FireAndCommit();
@@ -287,7 +288,7 @@ public sealed class JourneyOrchestrationTests
         var h = Started();
         h.Apply(new JourneyEventMessage("question-asked", T0.AddHours(1), "q:1", QuestionId: "q1"));
         var answered = h.Apply(new JourneyEventMessage("question-answered", T0.AddHours(2), "a:1", QuestionId: "q1"));
-        Assert.Equal(["question-in-time"], answered.Metrics.Select(m => m.Metric));
+        Assert.Equal([FunnelMetric.QuestionInTime], answered.Metrics.Select(m => m.Metric));
         Assert.Empty(answered.After.Tasks);
         Assert.DoesNotContain(answered.After.Timers, t => t.Kind == TimerKind.AnswerDeadline);
         Assert.Equal(answered.Before!.Version + 1, answered.After.Version); // else the lane takes it for a step written before

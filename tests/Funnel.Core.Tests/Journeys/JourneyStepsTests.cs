@@ -1,3 +1,4 @@
+using Funnel.Core.Funnels;
 using Funnel.Core.Groups;
 using Funnel.Core.Journeys;
 using Funnel.Core.Stores;
@@ -6,6 +7,9 @@ namespace Funnel.Core.Tests.Journeys;
 
 public sealed class JourneyStepsTests
 {
+    /// <summary>What a transaction holds: the store lane tells the planners (100, Table Storage's limit).</summary>
+    private const int MaxActions = 100;
+
     private static readonly JourneyPolicy Policy = new(TimeZoneInfo.Utc) { QuietFrom = new(0, 0), QuietUntil = new(0, 0), MaxMessagesPerDay = 20 };
     private static readonly StorePolicy Store = new(200, 20, TimeZoneInfo.Utc);
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
@@ -46,7 +50,7 @@ public sealed class JourneyStepsTests
         Assert.NotNull(answered);
         Assert.Equal(asked.Version + 1, answered.Version);
         Assert.Empty(answered.After.Tasks);
-        Assert.Equal("question-in-time", Assert.Single(answered.Metrics).Metric);
+        Assert.Equal(FunnelMetric.QuestionInTime, Assert.Single(answered.Metrics).Metric);
     }
 
     [Fact]
@@ -57,7 +61,7 @@ public sealed class JourneyStepsTests
         var moved = JourneyStep.Decide(withSeat, [new TrialBooked(Now, Now.AddDays(3))], Policy, "L1", "s1")!;
 
         Assert.True(booked.JoinsCohort);
-        Assert.Equal("trial-booked", Assert.Single(booked.Metrics).Metric);
+        Assert.Equal(FunnelMetric.TrialBooked, Assert.Single(booked.Metrics).Metric);
         Assert.Equal("small-1", withSeat.CohortGroupId);
         Assert.Equal("seated in trial cohort small-1", withSeat.History[^1].What);
         Assert.False(moved.JoinsCohort); // a moved trial keeps its seat and counts nothing
@@ -75,12 +79,21 @@ public sealed class JourneyStepsTests
         Assert.Empty(slim.Before!.History);
         Assert.Empty(slim.Before.RecentEventIds);
         Assert.Equal((answered.Before!.ClerkId, answered.Before.Version), (slim.Before.ClerkId, slim.Before.Version));
-        var full = Assert.Single(JourneyStepPlanner.Plan(Store, [], [answered]).Writes);
-        var trimmed = Assert.Single(JourneyStepPlanner.Plan(Store, [], [slim]).Writes);
+        var full = Assert.Single(JourneyStepPlanner.Plan(Store, [], [answered], MaxActions).Writes);
+        var trimmed = Assert.Single(JourneyStepPlanner.Plan(Store, [], [slim], MaxActions).Writes);
         Assert.Equal(("answer-question", "answer-question"), (Assert.Single(trimmed.TasksClosed).Task.Kind, Assert.Single(trimmed.TasksOpened).Task.Kind));
         Assert.Equal(full.TasksClosed, trimmed.TasksClosed);
         Assert.Equal(full.TasksOpened, trimmed.TasksOpened);
     }
+
+    /// <summary>A metric added to the type without a count here would throw on the step that counts it.</summary>
+    [Fact]
+    public void EveryFunnelMetric_CountsOneOfItsKind() =>
+        Assert.All(Enum.GetValues<FunnelMetric>(), m => Assert.Equal(1, FunnelCounts.Of(m) switch
+        {
+            { TrialsBooked: 1 } or { TrialsCompleted: 1 } or { Questions: 1 } or { QuestionsInTime: 1 } or { QuestionsLate: 1 } or { Complaints: 1 } => 1,
+            _ => 0,
+        }));
 
     [Fact]
     public void Plan_StepsOfSeveralJourneys_OneTransaction_SeatsCountsAndTaskRows()
@@ -88,7 +101,7 @@ public sealed class JourneyStepsTests
         var a = JourneyStep.Decide(Started("A"), [new TrialBooked(Now, Now.AddDays(2))], Policy, "A", "s1")!;
         var b = JourneyStep.Decide(Started("B"), [new QuestionAsked(Now, "q1")], Policy, "B", "s1")!;
 
-        var plan = JourneyStepPlanner.Plan(Store, [], [a, b]);
+        var plan = JourneyStepPlanner.Plan(Store, [], [a, b], MaxActions);
 
         Assert.Equal(2, plan.Accepted);
         var seat = Assert.Single(plan.ChangedGroups);
@@ -107,7 +120,7 @@ public sealed class JourneyStepsTests
         Group[] full = [new(GroupTier.Small, 1, 20, 20)];
         var step = JourneyStep.Decide(Started(), [new TrialBooked(Now, Now.AddDays(2))], Policy, "L1", "s1")!;
 
-        var plan = JourneyStepPlanner.Plan(Store with { MaxGroupsPerTier = 1 }, full, [step]);
+        var plan = JourneyStepPlanner.Plan(Store with { MaxGroupsPerTier = 1 }, full, [step], MaxActions);
 
         Assert.Empty(plan.ChangedGroups);
         Assert.Null(plan.Writes[0].After.CohortGroupId);
@@ -120,7 +133,7 @@ public sealed class JourneyStepsTests
         var steps = Enumerable.Range(0, 60).Select(i =>
             JourneyStep.Decide(Started($"L{i}"), [new QuestionAsked(Now, "q1")], Policy, $"L{i}", "s1")!).ToList();
 
-        var plan = JourneyStepPlanner.Plan(Store, [], steps);
+        var plan = JourneyStepPlanner.Plan(Store, [], steps, MaxActions);
 
         Assert.InRange(plan.Accepted, 1, 59);
         Assert.True(plan.ActionCount <= 100);

@@ -15,7 +15,7 @@ public sealed partial class JourneyTests
 
         var (answered, answer) = Apply(asked, new QuestionAnswered(Now, "q1"));
 
-        Assert.Contains(answer, x => x is CountMetric { Metric: "question-in-time" });
+        Assert.Contains(answer, x => x is CountMetric { Metric: FunnelMetric.QuestionInTime });
         Assert.Contains(new CloseTask(task.TaskId, "answered in time"), answer);
         Assert.Empty(answered!.Tasks);
         Assert.DoesNotContain(answered.Timers, t => t.Kind == TimerKind.AnswerDeadline);
@@ -56,7 +56,7 @@ public sealed partial class JourneyTests
         var escalation = Assert.IsType<OpenTask>(breach.Single(x => x is OpenTask)).Task;
         Assert.Equal(("escalation", true, "q1"), (escalation.Kind, escalation.ForStore, escalation.Ref));
         Assert.Contains(escalation, breached!.Tasks);
-        Assert.Contains(breach, x => x is CountMetric { Metric: "question-late" });
+        Assert.Contains(breach, x => x is CountMetric { Metric: FunnelMetric.QuestionLate });
         Assert.DoesNotContain(late, x => x is CountMetric);
         Assert.Contains(late, x => x is CloseTask { Outcome: "answered late" });
         Assert.Contains(new CloseTask(escalation.TaskId, "answered late"), late);
@@ -155,7 +155,7 @@ public sealed partial class JourneyTests
     {
         var (_, effects) = Apply(Started(), new Complained(Now));
 
-        Assert.Equal(new CountMetric("complaint", "c1", Now), Assert.Single(effects));
+        Assert.Equal(new CountMetric(FunnelMetric.Complaint, "c1", Now), Assert.Single(effects));
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public sealed partial class JourneyTests
         Assert.Equal(slot, state.TrialSlot);
         Assert.Equal([(TimerKind.TrialReminder, slot.AddHours(-2)), (TimerKind.NoShow, slot.AddHours(24))], state.Timers.Select(t => (t.Kind, t.DueAt)));
         Assert.Contains(new JoinGroup("small"), effects);
-        Assert.Contains(effects, x => x is CountMetric { Metric: "trial-booked", ClerkId: "c1" });
+        Assert.Contains(effects, x => x is CountMetric { Metric: FunnelMetric.TrialBooked, ClerkId: "c1" });
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed partial class JourneyTests
         var (qna, effects) = Apply(booked, new TrialCompleted(Now));
 
         Assert.Equal(JourneyStage.Qna, qna!.Stage);
-        Assert.Contains(effects, x => x is CountMetric { Metric: "trial-completed" });
+        Assert.Contains(effects, x => x is CountMetric { Metric: FunnelMetric.TrialCompleted });
         Assert.Equal([(TimerKind.LastChance, Now.AddDays(6)), (TimerKind.QnaWindowEnd, Now.AddDays(7))], qna.Timers.Select(t => (t.Kind, t.DueAt)));
 
         var (lastChance, message) = Fire(qna, TimerKind.LastChance);

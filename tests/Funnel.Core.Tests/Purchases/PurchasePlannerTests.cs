@@ -8,6 +8,9 @@ namespace Funnel.Core.Tests.Purchases;
 
 public sealed class PurchasePlannerTests
 {
+    /// <summary>What a transaction holds: the store lane tells the planners (100, Table Storage's limit).</summary>
+    private const int MaxActions = 100;
+
     private static readonly StorePolicy Policy = new(200, 20, TimeZoneInfo.Utc);
     private static readonly DateTimeOffset At = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
     private static readonly DateOnly Day = new(2026, 11, 20);
@@ -19,7 +22,7 @@ public sealed class PurchasePlannerTests
     [Fact]
     public void Plan_UnattributedSale_CountsAStoreSaleOnly()
     {
-        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, AttributionDecision.Unattributed, null)]);
+        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, AttributionDecision.Unattributed, null)], MaxActions);
 
         var (key, counts) = Assert.Single(plan.CounterDeltas);
         Assert.Equal(new CounterKey(Day, null), key);
@@ -33,7 +36,7 @@ public sealed class PurchasePlannerTests
     {
         var decision = new AttributionDecision(AttributionKind.SameStore, "s1", "c1");
 
-        var plan = PurchasePlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 10)], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, decision, Lead)]);
+        var plan = PurchasePlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 10)], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, decision, Lead)], MaxActions);
 
         Assert.Equal(new FunnelCounts(0, 0, 0, StoreSales: 1, StoreSalesRevenue: 99.5m), plan.CounterDeltas[new CounterKey(Day, null)]);
         Assert.Equal(new FunnelCounts(0, 0, 0, Purchases: 1, Revenue: 99.5m, FirstPurchases: 1), plan.CounterDeltas[new CounterKey(Day, "c1")]);
@@ -51,7 +54,7 @@ public sealed class PurchasePlannerTests
         var decision = new AttributionDecision(AttributionKind.SameStore, "s1", "c1");
         var inputs = new[] { new PurchaseInput(Sale("p1"), "L1", PurchasePart.Sale, decision, Lead), new PurchaseInput(Sale("p2", 10m), "L1", PurchasePart.Sale, decision, Lead) };
 
-        var plan = PurchasePlanner.Plan(Policy, [], inputs);
+        var plan = PurchasePlanner.Plan(Policy, [], inputs, MaxActions);
 
         Assert.Equal([true, false], plan.Results.Select(r => r.FirstPurchase));
         var clerk = plan.CounterDeltas[new CounterKey(Day, "c1")];
@@ -68,7 +71,7 @@ public sealed class PurchasePlannerTests
     {
         var decision = new AttributionDecision(AttributionKind.CrossStore, "s2", "c1");
 
-        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Credit, decision, Lead)]);
+        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Credit, decision, Lead)], MaxActions);
 
         var (key, counts) = Assert.Single(plan.CounterDeltas);
         Assert.Equal(new CounterKey(Day, "c1"), key);
@@ -80,7 +83,7 @@ public sealed class PurchasePlannerTests
     {
         var decision = new AttributionDecision(AttributionKind.CrossStore, "s2", "c1");
 
-        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, decision, null)]);
+        var plan = PurchasePlanner.Plan(Policy, [], [new PurchaseInput(Sale(), "L1", PurchasePart.Sale, decision, null)], MaxActions);
 
         Assert.Equal(new FunnelCounts(0, 0, 0, StoreSales: 1, StoreSalesRevenue: 99.5m), Assert.Single(plan.CounterDeltas).Value);
         Assert.Empty(plan.MemberWrites);
@@ -92,7 +95,7 @@ public sealed class PurchasePlannerTests
         var shanghai = Policy with { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai") };
         var late = Sale() with { PurchasedAt = new DateTimeOffset(2026, 11, 20, 17, 0, 0, TimeSpan.Zero) }; // 01:00 on the 21st there
 
-        var plan = PurchasePlanner.Plan(shanghai, [], [new PurchaseInput(late, null, PurchasePart.Sale, AttributionDecision.Unattributed, null)]);
+        var plan = PurchasePlanner.Plan(shanghai, [], [new PurchaseInput(late, null, PurchasePart.Sale, AttributionDecision.Unattributed, null)], MaxActions);
 
         Assert.Equal(new DateOnly(2026, 11, 21), Assert.Single(plan.CounterDeltas).Key.Day);
     }

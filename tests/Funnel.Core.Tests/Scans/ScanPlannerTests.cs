@@ -9,6 +9,9 @@ namespace Funnel.Core.Tests.Scans;
 
 public sealed class ScanPlannerTests
 {
+    /// <summary>What a transaction holds: the store lane tells the planners (100, Table Storage's limit).</summary>
+    private const int MaxActions = 100;
+
     private static readonly StorePolicy Policy = new(200, 20, TimeZoneInfo.Utc);
     private static readonly EntryCode StoreCode = new("s1", null, null, "door");
     private static readonly EntryCode ClerkCode = new("s1", "c1", "spring", "till");
@@ -25,7 +28,7 @@ public sealed class ScanPlannerTests
     [Fact]
     public void Plan_NewLead_IsSeatedCountedAndInserted()
     {
-        var plan = ScanPlanner.Plan(Policy, [], [Scan("L1", ClerkCode)], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [], [Scan("L1", ClerkCode)], _time.GetUtcNow(), MaxActions);
 
         var result = Assert.Single(plan.Results);
         Assert.True(result.IsNewAtStore);
@@ -48,7 +51,7 @@ public sealed class ScanPlannerTests
         var groups = new[] { new Group(GroupTier.Mass, 1, 200, 10) };
         var member = Existing("L1", null, ["mass-1"]);
 
-        var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", ClerkCode, member)], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", ClerkCode, member)], _time.GetUtcNow(), MaxActions);
 
         var result = Assert.Single(plan.Results);
         Assert.False(result.IsNewAtStore);
@@ -67,7 +70,7 @@ public sealed class ScanPlannerTests
     {
         var member = Existing("L1", "c9", ["mass-1"]);
 
-        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", ClerkCode, member)], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", ClerkCode, member)], _time.GetUtcNow(), MaxActions);
 
         Assert.Equal("c9", plan.MemberWrites[0].Member.ClerkId);
         Assert.Equal("c1", plan.MemberWrites[0].Member.LastClerkId);
@@ -78,7 +81,7 @@ public sealed class ScanPlannerTests
     {
         var inputs = Enumerable.Range(0, 20).Select(_ => Scan("L1")).ToList();
 
-        var plan = ScanPlanner.Plan(Policy, [], inputs, _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [], inputs, _time.GetUtcNow(), MaxActions);
 
         Assert.Equal(20, plan.Accepted);
         Assert.Single(plan.MemberWrites);
@@ -99,8 +102,8 @@ public sealed class ScanPlannerTests
 
         while (pending.Count > 0)
         {
-            var plan = ScanPlanner.Plan(Policy, groups, pending, _time.GetUtcNow());
-            Assert.InRange(plan.ActionCount, 1, ScanPlanner.MaxTransactionActions);
+            var plan = ScanPlanner.Plan(Policy, groups, pending, _time.GetUtcNow(), MaxActions);
+            Assert.InRange(plan.ActionCount, 1, MaxActions);
             groups = plan.Groups;
             totals += plan.CounterDeltas[new CounterKey(Today, null)];
             foreach (var r in plan.Results) seated.Add(r.LeadId, r.Seat!.GroupId);
@@ -117,7 +120,7 @@ public sealed class ScanPlannerTests
     {
         var inputs = Enumerable.Range(0, 150).Select(i => Scan($"L{i}")).ToList();
 
-        var plan = ScanPlanner.Plan(Policy, [], inputs, _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [], inputs, _time.GetUtcNow(), MaxActions);
 
         // one member row a new lead, plus the group and the counter they share
         Assert.Equal(98, plan.Accepted);
@@ -130,7 +133,7 @@ public sealed class ScanPlannerTests
         var member = Existing("L1", null, ["mass-1"], scanIds: ["first", "second"], firstScanId: "first");
         var groups = new[] { new Group(GroupTier.Mass, 1, 200, 5) };
 
-        var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", member: member, scanId: "second"), Scan("L1", member: member, scanId: "first")], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, groups, [Scan("L1", member: member, scanId: "second"), Scan("L1", member: member, scanId: "first")], _time.GetUtcNow(), MaxActions);
 
         Assert.All(plan.Results, r => Assert.True(r.Replayed));
         Assert.Equal([false, true], plan.Results.Select(r => r.IsNewAtStore));
@@ -144,7 +147,7 @@ public sealed class ScanPlannerTests
     [Fact]
     public void Plan_SameScanIdTwiceInOneBatch_CountsOnce()
     {
-        var plan = ScanPlanner.Plan(Policy, [], [Scan("L1", scanId: "s-1"), Scan("L1", scanId: "s-1")], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [], [Scan("L1", scanId: "s-1"), Scan("L1", scanId: "s-1")], _time.GetUtcNow(), MaxActions);
 
         Assert.Equal([false, true], plan.Results.Select(r => r.Replayed));
         Assert.Equal(new FunnelCounts(1, 1, 1), Assert.Single(plan.CounterDeltas).Value);
@@ -156,7 +159,7 @@ public sealed class ScanPlannerTests
     {
         var member = Existing("L1", null, ["mass-1"], scanIds: [.. Enumerable.Range(1, 8).Select(i => $"s{i}")]);
 
-        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", member: member, scanId: "s9")], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 200, 1)], [Scan("L1", member: member, scanId: "s9")], _time.GetUtcNow(), MaxActions);
 
         Assert.Equal([.. Enumerable.Range(2, 8).Select(i => $"s{i}")], plan.MemberWrites[0].Member.RecentScanIds);
     }
@@ -166,7 +169,7 @@ public sealed class ScanPlannerTests
     {
         var tiny = Policy with { GroupCapacity = 1, MaxGroupsPerTier = 1 };
 
-        var plan = ScanPlanner.Plan(tiny, [new Group(GroupTier.Mass, 1, 1, 1)], [Scan("L2")], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(tiny, [new Group(GroupTier.Mass, 1, 1, 1)], [Scan("L2")], _time.GetUtcNow(), MaxActions);
 
         Assert.Null(plan.Results[0].Seat);
         Assert.Empty(plan.ChangedGroups);
@@ -179,7 +182,7 @@ public sealed class ScanPlannerTests
     {
         var member = Existing("L2", null, []);
 
-        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 1, 1)], [Scan("L2", member: member)], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(Policy, [new Group(GroupTier.Mass, 1, 1, 1)], [Scan("L2", member: member)], _time.GetUtcNow(), MaxActions);
 
         Assert.Equal("mass-2", plan.Results[0].Seat!.GroupId);
         Assert.False(plan.Results[0].IsNewAtStore);
@@ -192,7 +195,7 @@ public sealed class ScanPlannerTests
         var shanghai = Policy with { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai") };
         _time.SetUtcNow(new DateTimeOffset(2026, 11, 23, 16, 30, 0, TimeSpan.Zero)); // 00:30 on the 24th in Shanghai
 
-        var plan = ScanPlanner.Plan(shanghai, [], [Scan("L1")], _time.GetUtcNow());
+        var plan = ScanPlanner.Plan(shanghai, [], [Scan("L1")], _time.GetUtcNow(), MaxActions);
 
         Assert.Equal(new DateOnly(2026, 11, 24), Assert.Single(plan.CounterDeltas).Key.Day);
     }
