@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Azure.Identity;
 using Azure.Messaging.ServiceBus;
+using Funnel.App.Storage;
 using Funnel.Core.Purchases;
 using Microsoft.Extensions.Options;
 
@@ -29,10 +29,7 @@ internal sealed class PurchaseBusOptions
         if (configuration["ServiceBusConnection"] is { Length: > 0 } connectionString) return new ServiceBusClient(connectionString);
         var section = configuration.GetSection("ServiceBusConnection");
         if (section["fullyQualifiedNamespace"] is not { Length: > 0 } ns) return null;
-        var credential = section["credential"] == "managedidentity"
-            ? new ManagedIdentityCredential(section["clientId"] is { Length: > 0 } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned)
-            : (Azure.Core.TokenCredential)new DefaultAzureCredential();
-        return new ServiceBusClient(ns, credential);
+        return new ServiceBusClient(ns, StorageConnection.CredentialOf(section));
     }
 
     /// <summary>Under the Functions host its serviceBusTrigger (function PurchasesServiceBus) reads the subscription; never both.</summary>

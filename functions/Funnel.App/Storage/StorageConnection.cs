@@ -25,13 +25,21 @@ internal sealed class StorageConnection
                 "No storage configured: set AzureWebJobsStorage to a connection string (UseDevelopmentStorage=true for Azurite) " +
                 "or AzureWebJobsStorage__accountName for an identity-based connection.");
         }
-        Credential = section["credential"] == "managedidentity"
-            ? new ManagedIdentityCredential(section["clientId"] is { Length: > 0 } id
-                ? ManagedIdentityId.FromUserAssignedClientId(id)
-                : ManagedIdentityId.SystemAssigned)
-            : new DefaultAzureCredential();
+        Credential = CredentialOf(section);
         TablePrefix = configuration["Storage:TablePrefix"] ?? "";
         QueuePrefix = configuration["Storage:QueuePrefix"] ?? "";
+    }
+
+    /// <summary>
+    /// The identity of an identity-based connection, as the Functions host reads it from the connection's section:
+    /// ":credential" = managedidentity (with ":clientId" for a user-assigned one), otherwise DefaultAzureCredential.
+    /// </summary>
+    public static TokenCredential CredentialOf(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return section["credential"] == "managedidentity"
+            ? new ManagedIdentityCredential(section["clientId"] is { Length: > 0 } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned)
+            : new DefaultAzureCredential();
     }
 
     /// <summary>Set when a connection string is configured; otherwise the URIs and <see cref="Credential"/> are used.</summary>
