@@ -32,6 +32,7 @@ internal static class PublishCommand
             }
         }
         if (string.IsNullOrWhiteSpace(connection)) return Fail(error, $"No Service Bus connection: pass --connection or set ServiceBusConnection.\n{Usage}");
+        if (file is not null && !File.Exists(file)) return Fail(error, $"No file {file}.");
 
         var purchases = new List<PurchaseMessage>();
         using (var reader = file is null ? null : new StreamReader(file))

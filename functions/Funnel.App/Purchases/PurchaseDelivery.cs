@@ -25,7 +25,7 @@ internal enum Settlement
 /// </summary>
 internal static class PurchaseDelivery
 {
-    /// <summary>A schema version property that is absent is read as the current one. Service Bus keeps a dead-letter description of a few KB; the first errors are the useful ones.</summary>
+    /// <summary>Service Bus keeps a dead-letter description of a few KB; the first errors are the useful ones.</summary>
     private const int MaxDescription = 1024;
 
     public static async Task<Settlement> SettleAsync(ProcessMessageEventArgs args, Func<Purchase, CancellationToken, Task<string>> process, ILogger logger)
@@ -34,6 +34,7 @@ internal static class PurchaseDelivery
         ArgumentNullException.ThrowIfNull(process);
         var message = args.Message;
         var cancellationToken = args.CancellationToken;
+        // A message without the schema property is read as the current schema (what POS integrations sent before it).
         if (message.ApplicationProperties.TryGetValue(PurchaseTopic.SchemaVersionProperty, out var version) && !Equals(version?.ToString(), PurchaseTopic.SchemaVersion))
         {
             return await DeadLetterAsync(args, logger, "UnsupportedSchemaVersion",
@@ -43,12 +44,10 @@ internal static class PurchaseDelivery
         {
             return await DeadLetterAsync(args, logger, "InvalidPurchase", string.Join(" ", errors));
         }
+        string outcome;
         try
         {
-            var outcome = await process(purchase!, cancellationToken);
-            await args.CompleteMessageAsync(message, cancellationToken);
-            logger.LogInformation("Purchase message {MessageId}: {Outcome}", message.MessageId, outcome);
-            return Settlement.Completed;
+            outcome = await process(purchase!, cancellationToken);
         }
         catch (PurchaseRejectedException e)
         {
@@ -60,6 +59,11 @@ internal static class PurchaseDelivery
             await args.AbandonMessageAsync(message, cancellationToken: cancellationToken);
             return Settlement.Abandoned;
         }
+        // Outside the try: a completion that fails (the lock was lost) is not a failed purchase to abandon; the
+        // processor reports it, Service Bus delivers again, and the handler counts the repeat once.
+        await args.CompleteMessageAsync(message, cancellationToken);
+        logger.LogInformation("Purchase message {MessageId}: {Outcome}", message.MessageId, outcome);
+        return Settlement.Completed;
     }
 
     private static async Task<Settlement> DeadLetterAsync(ProcessMessageEventArgs args, ILogger logger, string reason, string description)

@@ -91,7 +91,10 @@ public sealed class PurchasePublisherTests
         var ok = await PublishCommand.RunAsync(["publish", "--connection", "ns.servicebus.windows.net"], new StringReader(lines), output, error, CancellationToken.None, _ => new PurchasePublisher(sender.Object));
         var bad = await PublishCommand.RunAsync(["publish", "--connection", "x"], new StringReader("{\"purchaseId\":\n"), output, error, CancellationToken.None, _ => new PurchasePublisher(sender.Object));
 
-        Assert.Equal((0, 2), (ok, bad));
+        var missing = await PublishCommand.RunAsync(["publish", "--connection", "x", "--file", "/no/such/sales.jsonl"], new StringReader(""), output, error, CancellationToken.None, _ => new PurchasePublisher(sender.Object));
+
+        Assert.Equal((0, 2, 2), (ok, bad, missing));
+        Assert.Contains("No file /no/such/sales.jsonl.", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(["s1:p1", "s2:p2"], Assert.Single(sent).Select(m => m.MessageId));
         Assert.Contains("Published 2 purchase(s)", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("Line 1 is not a purchase", error.ToString(), StringComparison.Ordinal);

@@ -97,6 +97,22 @@ public sealed class ServiceBusDeliveryTests(AzuriteFixture azurite)
         transient.Receiver.VerifyNoOtherCalls();
     }
 
+    /// <summary>The purchase is stored but the lock is gone: no abandon (the purchase did not fail); the error goes to the processor.</summary>
+    [Fact]
+    public async Task CompletionThatFails_IsNotAnAbandon()
+    {
+        var message = Received(PurchaseFixtures.Message("p1", "s1", "shopper-1"));
+        var receiver = new Mock<ServiceBusReceiver>(MockBehavior.Strict);
+        receiver.Setup(r => r.CompleteMessageAsync(message, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ServiceBusException("lock lost", ServiceBusFailureReason.MessageLockLost));
+
+        await Assert.ThrowsAsync<ServiceBusException>(() => PurchaseDelivery.SettleAsync(
+            new ProcessMessageEventArgs(message, receiver.Object, CancellationToken.None), (_, _) => Task.FromResult("Counted"), NullLogger.Instance));
+
+        receiver.Verify(r => r.CompleteMessageAsync(message, It.IsAny<CancellationToken>()), Times.Once);
+        receiver.VerifyNoOtherCalls();
+    }
+
     /// <summary>Never this consumer and the host's trigger at once; none without a connection.</summary>
     [Theory]
     [InlineData(null, true, false, true)]
