@@ -108,8 +108,7 @@ internal static class HostingExtensions
     /// </summary>
     private static void ConfigureUrls(WebApplicationBuilder builder)
     {
-        var port = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
-        if (!string.IsNullOrEmpty(port))
+        if (FunctionsHost.Port is { } port)
         {
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
@@ -147,7 +146,7 @@ internal static class HostingExtensions
 
     private static string ClientAddress(HttpContext context, RateLimitingOptions settings)
     {
-        var trustForwarded = settings.TrustForwardedFor ?? !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"));
+        var trustForwarded = settings.TrustForwardedFor ?? FunctionsHost.IsPresent;
         if (trustForwarded && context.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
         {
             return forwarded.Split(',')[0].Trim();

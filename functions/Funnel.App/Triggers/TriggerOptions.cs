@@ -34,5 +34,5 @@ internal sealed class TriggerOptions
     [Range(1, 60000)]
     public int RetryBackoffBaseMs { get; set; } = 1000;
 
-    public bool IsEnabled => LocalRunner ?? string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"));
+    public bool IsEnabled => LocalRunner ?? !Extensions.FunctionsHost.IsPresent;
 }
