@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Azure.Messaging.ServiceBus;
+using Funnel.App.Extensions;
 using Funnel.App.Storage;
 using Funnel.Core.Purchases;
 using Microsoft.Extensions.Options;
@@ -26,16 +27,23 @@ internal sealed class PurchaseBusOptions
     public static ServiceBusClient? CreateClient(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration["ServiceBusConnection"] is { Length: > 0 } connectionString) return new ServiceBusClient(connectionString);
-        var section = configuration.GetSection("ServiceBusConnection");
+        if (configuration[Connection] is { Length: > 0 } connectionString) return new ServiceBusClient(connectionString);
+        var section = configuration.GetSection(Connection);
         if (section["fullyQualifiedNamespace"] is not { Length: > 0 } ns) return null;
         return new ServiceBusClient(ns, StorageConnection.CredentialOf(section));
     }
 
+    /// <summary>Whether <see cref="CreateClient"/> would make a client, without making one (or its credential).</summary>
+    public static bool HasConnection(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration[Connection] is { Length: > 0 } || configuration.GetSection(Connection)["fullyQualifiedNamespace"] is { Length: > 0 };
+    }
+
+    private const string Connection = "ServiceBusConnection";
+
     /// <summary>Under the Functions host its serviceBusTrigger (function PurchasesServiceBus) reads the subscription; never both.</summary>
     public bool IsEnabled(bool configured, bool underFunctionsHost) => configured && !underFunctionsHost && (Consumer ?? true);
-
-    public static bool UnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"));
 }
 
 /// <summary>
@@ -52,12 +60,9 @@ internal sealed class PurchaseBusConsumer(IConfiguration configuration, IOptions
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var client = PurchaseBusOptions.CreateClient(configuration);
-        if (client is null || !options.Value.IsEnabled(configured: true, PurchaseBusOptions.UnderFunctionsHost))
-        {
-            if (client is not null) await client.DisposeAsync();
-            return;
-        }
+        // Under the host (where the connection is set for its trigger) nothing is built: no client, no credential.
+        if (!options.Value.IsEnabled(PurchaseBusOptions.HasConnection(configuration), FunctionsHost.IsPresent)) return;
+        var client = PurchaseBusOptions.CreateClient(configuration)!;
         _client = client;
         _processor = client.CreateProcessor(PurchaseTopic.Name, PurchaseTopic.Subscription, new ServiceBusProcessorOptions
         {

@@ -130,6 +130,8 @@ public sealed class ServiceBusDeliveryTests(AzuriteFixture azurite)
             new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
 
         Assert.Null(PurchaseBusOptions.CreateClient(Config(("ServiceBusConnection", ""))));
+        Assert.False(PurchaseBusOptions.HasConnection(Config(("ServiceBusConnection", ""))));
+        Assert.True(PurchaseBusOptions.HasConnection(Config(("ServiceBusConnection:fullyQualifiedNamespace", "ns.servicebus.windows.net"))));
         Assert.Equal("ns.servicebus.windows.net", PurchaseBusOptions.CreateClient(Config(("ServiceBusConnection:fullyQualifiedNamespace", "ns.servicebus.windows.net"),
             ("ServiceBusConnection:credential", "managedidentity"), ("ServiceBusConnection:clientId", "00000000-0000-0000-0000-000000000001")))!.FullyQualifiedNamespace);
         Assert.Equal("cs.servicebus.windows.net", PurchaseBusOptions.CreateClient(Config(("ServiceBusConnection",
