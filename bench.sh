@@ -3,6 +3,6 @@
 # Results are printed as Markdown; docs/benchmarks.md records them with the command that produced them.
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x node_modules/.bin/azurite ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@azure/msal-browser/lib/msal-browser.min.js ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 dotnet build Funnel.sln -c Release -nologo -v quiet
 exec dotnet bench/Funnel.Bench/bin/Release/net10.0/Funnel.Bench.dll "$@"

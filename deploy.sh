@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes Funnel to Azure (see README, "Deploying"). Needs the .NET 10 SDK; `infra` and `app` also the Azure CLI (az login first).
-#   ./deploy.sh package                 # .publish/ and funnel.zip: the Function App package (host.json at the root)
+#   ./deploy.sh package                 # .publish/ and funnel.zip: the Function App package (host.json at the root,
+#                                       # the app as a self-contained linux-x64 executable, Funnel.App)
 #   ./deploy.sh infra <resource-group>  # creates or updates every Azure resource from infra/main.bicep
 #   ./deploy.sh app <resource-group>    # uploads funnel.zip to the Function App the infra deployment created
 set -euo pipefail
@@ -8,9 +9,13 @@ cd "$(dirname "$0")"
 command="${1:-}"
 case "$command" in
   package)
+    # MSAL for the pages comes from npm (package.json); the build copies it into the package.
+    if [ ! -f node_modules/@azure/msal-browser/lib/msal-browser.min.js ]; then npm ci --no-audit --no-fund --loglevel=error; fi
     rm -rf .publish funnel.zip
-    dotnet publish functions/Funnel.App -c Release -o .publish -nologo -v quiet
-    dotnet .publish/Funnel.App.dll package --output funnel.zip
+    # Self-contained for linux-x64: the package carries the .NET runtime, and host.json starts ./Funnel.App (runtime
+    # "custom" on Flex Consumption promises no .NET). The dev tool zips it, keeping the executable's mode.
+    dotnet publish functions/Funnel.App -c Release -r linux-x64 --self-contained true -o .publish -nologo -v quiet
+    dotnet run --project tools/Funnel.Dev -c Release -v quiet -- package --from .publish --output funnel.zip
     ;;
   infra)
     group="${2:?usage: ./deploy.sh infra <resource-group>}"

@@ -26,8 +26,8 @@ ensure_settings() {
 }
 
 ensure_azurite() {
-  if [ ! -x node_modules/.bin/azurite ]; then
-    echo "run.sh: installing the pinned Azurite (npm ci)..." >&2
+  if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@azure/msal-browser/lib/msal-browser.min.js ]; then
+    echo "run.sh: installing the pinned npm parts: Azurite and MSAL for the pages (npm ci)..." >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
   fi
 }
@@ -35,7 +35,7 @@ ensure_azurite() {
 if [ "${1:-}" = "token" ]; then
   shift
   ensure_settings
-  exec dotnet run --project functions/Funnel.App -v quiet -- token "$@"
+  exec dotnet run --project tools/Funnel.Dev -v quiet -- token "$@"
 fi
 
 demo=false
@@ -107,7 +107,8 @@ if $demo; then
   # journey worker polls its queues at least every second, so a timer fires at most a second (an hour and more of
   # app time) late. Every simulated shopper sends from this one address, so the per-address public rate limit is
   # raised for this run only.
-  dotnet build functions/Funnel.App -c Release -v quiet -nologo >&2
+  # The dev tool (tools/Funnel.Dev) builds the app with it: it mints the tokens and runs the demo.
+  dotnet build tools/Funnel.Dev -c Release -v quiet -nologo >&2
   export Journeys__TimeScale="$scale"
   export Journeys__TimeScaleOrigin="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   export Journeys__MaxQueuePollingIntervalSeconds=1
@@ -130,7 +131,8 @@ done
 
 if $demo; then
   status=0
-  token() { dotnet run --project functions/Funnel.App -c Release --no-build -- token "$@" | tail -1; }
+  dev() { dotnet run --project tools/Funnel.Dev -c Release --no-build -- "$@"; }
+  token() { dev token "$@" | tail -1; }
   hq=$(token --role hq)
   clerk=$(token --role clerk --store north-01 --clerk c1)
   cat >&2 <<MSG
@@ -139,7 +141,7 @@ Open these now to watch the chain fill up (the pages refresh every 10 s):
   HQ console:        $url/hq#token=$hq
   clerk north-01/c1: $url/clerk#token=$clerk
 MSG
-  dotnet run --project functions/Funnel.App -c Release --no-build -- demo --url "$url" "${demo_args[@]}" || status=$?
+  dev demo --url "$url" "${demo_args[@]}" || status=$?
   code=$(curl -fs -X POST "$url/api/stores/north-01/codes" -H "Authorization: Bearer $hq" -H 'content-type: application/json' \
            -d '{"clerkId":"c1","channel":"till"}' | sed -E 's/.*"code":"([^"]+)".*/\1/' || true)
   cat <<MSG

@@ -4,7 +4,7 @@
 # (e.g. ./test.sh --filter "FullyQualifiedName~Scan").
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x node_modules/.bin/azurite ]; then
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@azure/msal-browser/lib/msal-browser.min.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The browser tests drive Debian's Chromium (no browser download). Install it when it is missing; if that fails,

@@ -17,6 +17,12 @@ param authAuthority string
 @description('Entra ID audience of user tokens: the API app registration\'s application ID URI (api://...) or client id.')
 param authAudience string
 
+@description('Client id of the pages\' app registration (a single-page application); empty: the pages take a pasted token.')
+param authPagesClientId string = ''
+
+@description('The scope the pages ask for, e.g. api://funnel/access_as_user; empty: {authAudience}/.default.')
+param authPagesScope string = ''
+
 @description('Key of the shopper-id hash (at least 32 characters). Changing it later orphans every lead.')
 @secure()
 @minLength(32)
@@ -133,6 +139,8 @@ module app 'modules/functionapp.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     authAuthority: authAuthority
     authAudience: authAudience
+    authPagesClientId: authPagesClientId
+    authPagesScope: authPagesScope
     maximumInstanceCount: maximumInstanceCount
   }
 }

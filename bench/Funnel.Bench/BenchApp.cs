@@ -18,6 +18,9 @@ internal sealed class BenchApp : IAsyncDisposable
 
     public static string Dll => Path.Combine(RepoRoot.Find(), "functions", "Funnel.App", "bin", "Release", "net10.0", "Funnel.App.dll");
 
+    /// <summary>The dev tool (tools/Funnel.Dev): tokens and the demo, as ./run.sh runs them.</summary>
+    public static string DevDll => Path.Combine(RepoRoot.Find(), "tools", "Funnel.Dev", "bin", "Release", "net10.0", "Funnel.Dev.dll");
+
     public string BaseUrl => _process.BaseUrl;
     public int ProcessId => _process.ProcessId;
 
@@ -45,10 +48,10 @@ internal sealed class BenchApp : IAsyncDisposable
     public static async Task<long> StorageRequestsAsync(HttpClient http) =>
         (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
 
-    /// <summary>A token from the app's own token command, signed with the key the app runs with.</summary>
+    /// <summary>A token from the dev tool's token command, signed with the key the app runs with.</summary>
     public static async Task<string> DevTokenAsync(string role, string? store = null, string? clerk = null)
     {
-        var info = new ProcessStartInfo("dotnet") { ArgumentList = { Dll, "token", "--role", role }, RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { DevDll, "token", "--role", role }, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var (flag, value) in new[] { ("--store", store), ("--clerk", clerk) })
         {
             if (value is null) continue;

@@ -10,7 +10,7 @@ namespace Funnel.Bench;
 
 /// <summary>
 /// First render of each page against the local app holding the demo's data (the target: ≤ 1 s):
-/// 1. the app (Release, its own process, local runner on, clock at the demo's 4320×) and `Funnel.App.dll demo`
+/// 1. the app (Release, its own process, local runner on, clock at the demo's 4320×) and `Funnel.Dev.dll demo`
 ///    seeding a chain (--stores; --days simulated days, default 7); then a fresh app in real time over that data;
 /// 2. each page loaded cold (a fresh browser context: no cache, no storage) 10 times after 2 warm-ups, in headless
 ///    Chromium: first contentful paint, and "ready" (the page's data is on screen: the funnel-ready mark);
@@ -142,7 +142,7 @@ internal static class PagesBenchmark
     {
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { BenchApp.Dll, "demo", "--url", url, "--stores", stores.ToString(CultureInfo.InvariantCulture), "--days", days.ToString(CultureInfo.InvariantCulture) },
+            ArgumentList = { BenchApp.DevDll, "demo", "--url", url, "--stores", stores.ToString(CultureInfo.InvariantCulture), "--days", days.ToString(CultureInfo.InvariantCulture) },
             UseShellExecute = false,
             RedirectStandardOutput = true,
         };

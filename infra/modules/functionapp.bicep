@@ -1,7 +1,7 @@
-// The app on the Flex Consumption plan (FC1). The app is an ASP.NET Core custom handler: host.json starts
-// "dotnet Funnel.App.dll". Runtime "dotnet-isolated" 10.0 is used only for its image (it has the .NET 10 runtime
-// the dll needs); a customHandler section in host.json makes the host dispatch to the handler whatever the
-// runtime's name. (Runtime "custom" is allowed on Flex too, but its image is not documented to carry dotnet.)
+// The app on the Flex Consumption plan (FC1) as a custom handler: runtime "custom" (version "1.0", the one Flex lists
+// for it), and host.json starts the executable "Funnel.App", a self-contained linux-x64 publish of the ASP.NET Core
+// app that carries its own .NET runtime, so nothing is expected of the image but the Functions host. Sources: README,
+// "Deploying".
 param name string
 param planName string
 param location string
@@ -21,6 +21,12 @@ param authAuthority string
 
 @description('Entra ID audience of user tokens (the API app registration\'s application ID URI or client id).')
 param authAudience string
+
+@description('Client id of the pages\' app registration (a single-page application); empty: the pages take a pasted token.')
+param authPagesClientId string = ''
+
+@description('The scope the pages ask for, e.g. api://funnel/access_as_user; empty: {authAudience}/.default.')
+param authPagesScope string = ''
 
 @description('Instances the plan may scale out to.')
 @minValue(40)
@@ -94,8 +100,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         ]
       }
       runtime: {
-        name: 'dotnet-isolated'
-        version: '10.0'
+        name: 'custom'
+        version: '1.0'
       }
     }
     siteConfig: {
@@ -115,6 +121,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // Users sign in with Entra ID; app roles hq, store, clerk, pos map to the app's roles.
         { name: 'Auth__Authority', value: authAuthority }
         { name: 'Auth__Audience', value: authAudience }
+        // The clerk and HQ pages sign in with Entra (MSAL, served by the app) when a client id is set.
+        { name: 'Auth__PagesClientId', value: authPagesClientId }
+        { name: 'Auth__PagesScope', value: authPagesScope }
         // Keys from Key Vault.
         { name: 'Funnel__LeadHashKey', value: '${secret}/lead-hash-key)' }
         { name: 'Funnel__CodeSigningKey', value: '${secret}/code-signing-key)' }

@@ -84,7 +84,8 @@ public sealed class AppProcess : IAsyncDisposable
         return double.NaN;
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,3 +1,6 @@
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
 namespace Funnel.App.Auth;
 
 /// <summary>
@@ -8,6 +11,7 @@ namespace Funnel.App.Auth;
 internal sealed class AuthOptions
 {
     public const string Section = "Auth";
+    public const int MinSigningKeyLength = 32;
 
     public string SigningKey { get; set; } = "";
     public string Issuer { get; set; } = "funnel-dev";
@@ -15,5 +19,19 @@ internal sealed class AuthOptions
     public string Authority { get; set; } = "";
     public string RoleClaimType { get; set; } = "";
 
+    /// <summary>The client id of the pages' app registration (a single-page application); with <see cref="Authority"/>, the pages sign in with Entra.</summary>
+    public string PagesClientId { get; set; } = "";
+
+    /// <summary>The scope the pages ask for, for this API (e.g. api://funnel/access_as_user); default: {Audience}/.default.</summary>
+    public string PagesScope { get; set; } = "";
+
     public bool UsesEntraId => !string.IsNullOrWhiteSpace(Authority);
+
+    /// <summary>The pages sign in with Entra (MSAL) rather than a pasted token.</summary>
+    public bool PagesUseEntraId => UsesEntraId && !string.IsNullOrWhiteSpace(PagesClientId);
+
+    public string PagesScopeOrDefault => string.IsNullOrWhiteSpace(PagesScope) ? Audience.TrimEnd('/') + "/.default" : PagesScope;
+
+    /// <summary>The key dev tokens are signed and checked with (HMAC-SHA256 over <see cref="SigningKey"/>).</summary>
+    public SymmetricSecurityKey DevSigningKey() => new(Encoding.UTF8.GetBytes(SigningKey));
 }

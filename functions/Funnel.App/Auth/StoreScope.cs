@@ -21,7 +21,7 @@ internal static class StoreScope
         if (!string.Equals(tokenStore, storeId, StringComparison.Ordinal))
         {
             return Problems.Forbidden(tokenStore is null
-                ? $"The {role} token carries no storeId claim, so it cannot reach store '{storeId}'."
+                ? $"The {role} token carries no storeId claim and its user or app is not assigned to a store, so it cannot reach store '{storeId}'. HQ assigns it: PUT /api/stores/{storeId}/staff/{{objectId}}."
                 : $"The token is scoped to store '{tokenStore}' and cannot reach store '{storeId}'.");
         }
         return null;

@@ -1,4 +1,5 @@
 using Funnel.App.Auth;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,8 @@ internal static class AuthExtensions
     public static IServiceCollection AddFunnelAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .Validate(a => a.UsesEntraId || a.SigningKey.Length >= DevTokens.MinKeyLength,
-                $"Auth is not configured: set Auth:SigningKey (at least {DevTokens.MinKeyLength} characters; ./run.sh writes one into " +
+            .Validate(a => a.UsesEntraId || a.SigningKey.Length >= AuthOptions.MinSigningKeyLength,
+                $"Auth is not configured: set Auth:SigningKey (at least {AuthOptions.MinSigningKeyLength} characters; ./run.sh writes one into " +
                 "local.settings.json) or Auth:Authority and Auth:Audience for Entra ID.")
             .ValidateOnStart();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -32,7 +33,7 @@ internal static class AuthExtensions
                 {
                     ValidIssuer = auth.Issuer,
                     ValidAudience = auth.Audience,
-                    IssuerSigningKey = DevTokens.SigningKey(auth),
+                    IssuerSigningKey = auth.DevSigningKey(),
                     RoleClaimType = string.IsNullOrEmpty(auth.RoleClaimType) ? "role" : auth.RoleClaimType,
                     NameClaimType = "sub",
                     ClockSkew = TimeSpan.FromMinutes(1),
@@ -59,6 +60,7 @@ internal static class AuthExtensions
                 },
             };
         });
+        services.AddSingleton<IClaimsTransformation, StaffClaims>();
         services.AddAuthorization();
         return services;
     }

@@ -66,6 +66,8 @@ internal static class HostingExtensions
         services.AddSingleton<ITriggerTransport, LoopbackTriggerTransport>();
         services.AddHostedService<LocalTriggerRunner>();
 
+        services.AddHybridCache();
+        services.AddSingleton<StaffDirectory>();
         services.AddFunnelAuth();
         services.AddFunnelProblems();
         services.AddRateLimiter(ConfigureRateLimiting);
@@ -89,6 +91,7 @@ internal static class HostingExtensions
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapStoresApi();
+        app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();
         app.MapLeadsApi();

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.RegularExpressions;
+using Funnel.App.Auth;
 using Funnel.App.Lanes;
 using Funnel.Core.Codes;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 
 namespace Funnel.App.Pages;
 
@@ -17,9 +19,15 @@ internal static partial class PagesEndpoints
 {
     public const string StaticPath = "/static";
 
-    /// <summary>Pages may load only what this app serves; images may also come from storage (asset previews, SAS URLs).</summary>
-    private const string ContentSecurityPolicy =
-        "default-src 'self'; img-src 'self' data: http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    /// <summary>
+    /// Pages may load only what this app serves; images may also come from storage (asset previews, SAS URLs). With
+    /// Entra sign-in, the staff pages may also talk to the sign-in authority (metadata and tokens) and frame it (MSAL's
+    /// silent renewal).
+    /// </summary>
+    private static string ContentSecurityPolicy(string? authorityOrigin = null) =>
+        "default-src 'self'; img-src 'self' data: http: https:; " +
+        (authorityOrigin is null ? "connect-src 'self'; " : $"connect-src 'self' {authorityOrigin}; frame-src {authorityOrigin}; ") +
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
     private static readonly ConcurrentDictionary<string, string> Templates = new(StringComparer.Ordinal);
 
@@ -44,11 +52,11 @@ internal static partial class PagesEndpoints
     public static IEndpointRouteBuilder MapFunnelPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/s/{code}", ShopperLanding).WithName("ShopperLanding").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/clerk", () => StaffPage("clerk.html", "Clerk dashboard", "clerk.js", "Clerk",
-                "Paste the token your store gave you.", "./run.sh token --role clerk --store s1 --clerk c1"))
+        app.MapGet("/clerk", (IOptions<AuthOptions> auth) => StaffPage("clerk.html", "Clerk dashboard", "clerk.js", "Clerk",
+                "Paste the token your store gave you.", "./run.sh token --role clerk --store s1 --clerk c1", auth.Value))
             .WithName("ClerkDashboard").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/hq", () => StaffPage("hq.html", "HQ console", "hq.js", "HQ",
-                "Paste your HQ token.", "./run.sh token --role hq"))
+        app.MapGet("/hq", (IOptions<AuthOptions> auth) => StaffPage("hq.html", "HQ console", "hq.js", "HQ",
+                "Paste your HQ token.", "./run.sh token --role hq", auth.Value))
             .WithName("HqConsole").WithTags("Pages").AllowAnonymous().ExcludeFromDescription();
         return app;
     }
@@ -80,14 +88,25 @@ internal static partial class PagesEndpoints
 
     /// <summary>
     /// A page for staff: the shared shell (staff.html: header, the token sign-in, the status line) around the page's
-    /// own content (one of our files, inserted as it is), then the values, encoded. Its values never change, so it
-    /// is rendered once.
+    /// own content (one of our files, inserted as it is), then the values, encoded. With Entra configured for the pages
+    /// (<see cref="AuthOptions.PagesUseEntraId"/>) the body carries the client id, authority and scope MSAL signs in
+    /// with. Rendered once for each set of values (they do not change while the app runs).
     /// </summary>
-    private static HtmlPage StaffPage(string content, string title, string script, string brand, string tokenHelp, string devCommand) =>
-        new(Templates.GetOrAdd("staff.html|" + content, _ => Fill(
+    private static HtmlPage StaffPage(string content, string title, string script, string brand, string tokenHelp, string devCommand, AuthOptions auth)
+    {
+        var entra = auth.PagesUseEntraId;
+        var key = entra ? $"staff.html|{content}|{auth.PagesClientId}|{auth.Authority}|{auth.PagesScopeOrDefault}" : "staff.html|" + content;
+        var html = Templates.GetOrAdd(key, _ => Fill(
             Template("staff.html").Replace("{{content}}", Template(content), StringComparison.Ordinal),
-            new Dictionary<string, string> { ["title"] = title, ["script"] = script, ["brand"] = brand, ["tokenHelp"] = tokenHelp, ["devCommand"] = devCommand })),
-            StatusCodes.Status200OK);
+            new Dictionary<string, string>
+            {
+                ["title"] = title, ["script"] = script, ["brand"] = brand, ["tokenHelp"] = tokenHelp, ["devCommand"] = devCommand,
+                ["entraClientId"] = entra ? auth.PagesClientId : "",
+                ["entraAuthority"] = entra ? auth.Authority : "",
+                ["entraScope"] = entra ? auth.PagesScopeOrDefault : "",
+            }));
+        return new(html, StatusCodes.Status200OK, entra ? new Uri(auth.Authority).GetLeftPart(UriPartial.Authority) : null);
+    }
 
     private static HtmlPage Message(int status, string title, string message) =>
         Page("message.html", status, new Dictionary<string, string> { ["title"] = title, ["message"] = message });
@@ -105,7 +124,7 @@ internal static partial class PagesEndpoints
     [GeneratedRegex(@"\{\{([A-Za-z]+)\}\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
 
-    private sealed class HtmlPage(string html, int status) : IResult
+    private sealed class HtmlPage(string html, int status, string? authorityOrigin = null) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -113,7 +132,7 @@ internal static partial class PagesEndpoints
             response.StatusCode = status;
             response.ContentType = "text/html; charset=utf-8";
             response.Headers.CacheControl = "no-store";
-            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(authorityOrigin);
             response.Headers.XContentTypeOptions = "nosniff";
             response.Headers["Referrer-Policy"] = "no-referrer";
             return response.WriteAsync(html, httpContext.RequestAborted);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Funnel.App.Auth;
 using Funnel.App.Tests.Infrastructure;
+using Funnel.Dev.Tokens;
 
 namespace Funnel.App.Tests.Apis;
 

@@ -1,45 +1,123 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
+using Funnel.App.Tests.Infrastructure;
 using Funnel.Testing;
 
 namespace Funnel.App.Tests.Deployment;
 
-/// <summary>./deploy.sh package builds the zip the Function App runs, in the layout the Functions host expects.</summary>
+/// <summary>
+/// ./deploy.sh package builds the zip the Function App runs, in the shape the README documents for Flex Consumption
+/// with runtime "custom": host.json at the root naming an executable that is in the package with its run bit, the
+/// app self-contained (its own .NET runtime), and started as the host starts it, it answers within Flex's limit.
+/// </summary>
 // In the Azurite collection only to run one at a time with the integration tests: the Bicep CLI and dotnet publish
 // are CPU-heavy, and on a 2-core machine they would starve Azurite under the timing-sensitive tests.
-[Collection(Infrastructure.AzuriteCollection.Name)]
-public sealed class PackageTests
+[Collection(AzuriteCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // the package is for Linux, and so is its test
+public sealed class PackageTests(AzuriteFixture azurite)
 {
+    /// <summary>Flex Consumption gives an app 30 s to initialize (README, "Deploying").</summary>
+    private static readonly TimeSpan FlexStartLimit = TimeSpan.FromSeconds(30);
+
     [Fact]
-    public async Task DeployPackage_HasHostJsonAtTheRoot_AFolderPerFunction_AndAnExecutableEntryPoint()
+    public async Task DeployPackage_IsTheDocumentedCustomHandlerShape_AndStartsAsTheHostStartsIt()
     {
         var root = RepoRoot.Find();
-        var info = new ProcessStartInfo("bash") { ArgumentList = { Path.Combine(root, "deploy.sh"), "package" }, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        await RunAsync("bash", [Path.Combine(root, "deploy.sh"), "package"], root);
+
+        var unpacked = Directory.CreateTempSubdirectory("funnel-package-").FullName;
+        try
+        {
+            using (var zip = ZipFile.OpenRead(Path.Combine(root, "funnel.zip")))
+            {
+                var entries = zip.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
+                Assert.Contains("host.json", entries.Keys);
+                var functions = Directory.EnumerateDirectories(Path.Combine(root, "functions", "host"))
+                    .Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName).ToList();
+                Assert.Contains("PurchasesQueue", functions);
+                Assert.All(functions, f => Assert.Contains($"{f}/function.json", entries.Keys));
+                // Only function folders hold a function.json, and none is nested deeper.
+                Assert.All(entries.Keys.Where(k => k.EndsWith("/function.json", StringComparison.Ordinal)), k => Assert.Equal(2, k.Split('/').Length));
+                Assert.DoesNotContain("local.settings.json", entries.Keys);
+                Assert.Contains("Pages/site/static/vendor/msal-browser.min.js", entries.Keys);
+                zip.ExtractToDirectory(unpacked);
+            }
+
+            // host.json names an executable, with no interpreter or arguments: the package's Funnel.App.
+            using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(unpacked, "host.json")));
+            var description = host.RootElement.GetProperty("customHandler").GetProperty("description");
+            Assert.False(description.TryGetProperty("arguments", out _), "host.json passes arguments: the executable should need none.");
+            var executable = description.GetProperty("defaultExecutablePath").GetString()!;
+            Assert.Equal("Funnel.App", executable);
+            var path = Path.Combine(unpacked, description.GetProperty("workingDirectory").GetString()!, executable);
+            Assert.True(File.Exists(path), $"host.json starts {executable}, which is not in the package.");
+            Assert.True(File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute), $"{executable} is packaged without its executable bit.");
+
+            // Self-contained: the runtime config lists the frameworks it carries, none it expects installed.
+            using var runtime = JsonDocument.Parse(File.ReadAllText(Path.Combine(unpacked, "Funnel.App.runtimeconfig.json")));
+            var options = runtime.RootElement.GetProperty("runtimeOptions");
+            Assert.True(options.TryGetProperty("includedFrameworks", out _), "The app is not self-contained: it expects a .NET runtime on the image.");
+            Assert.False(options.TryGetProperty("framework", out _) || options.TryGetProperty("frameworks", out _));
+            Assert.True(File.Exists(Path.Combine(unpacked, "libhostfxr.so")), "The package does not carry the .NET host.");
+
+            await StartsAsTheHostStartsItAsync(path, Path.Combine(unpacked, description.GetProperty("workingDirectory").GetString()!));
+        }
+        finally
+        {
+            Directory.Delete(unpacked, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The executable from the package, started the way the Functions host starts a custom handler: in its working
+    /// directory, told its port in FUNCTIONS_CUSTOMHANDLER_PORT, with no dotnet on PATH and no DOTNET_ROOT.
+    /// </summary>
+    private async Task StartsAsTheHostStartsItAsync(string executable, string workingDirectory)
+    {
+        await using var factory = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var port = AppProcess.FreePort();
+        var info = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment.Remove("DOTNET_ROOT");
+        info.Environment["PATH"] = "/nonexistent";
+        info.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
+        foreach (var (key, value) in factory.ProcessSettings()) info.Environment[key] = value;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var started = Stopwatch.StartNew();
+            var healthy = false;
+            while (!healthy && started.Elapsed < FlexStartLimit && !process.HasExited)
+            {
+                try { healthy = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"))).IsSuccessStatusCode; }
+                catch (HttpRequestException) { await Task.Delay(250); }
+                catch (TaskCanceledException) { }
+            }
+            Assert.True(healthy, $"The packaged app did not answer /healthz on FUNCTIONS_CUSTOMHANDLER_PORT within {FlexStartLimit.TotalSeconds} s " +
+                $"(exited: {process.HasExited}).\n{string.Join('\n', log.TakeLast(30))}");
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task RunAsync(string file, string[] arguments, string directory)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"./deploy.sh package failed:\n{await output}\n{await errors}");
-
-        using var zip = ZipFile.OpenRead(Path.Combine(root, "funnel.zip"));
-        var entries = zip.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
-
-        Assert.Contains("host.json", entries.Keys);
-        var functions = Directory.EnumerateDirectories(Path.Combine(root, "functions", "host"))
-            .Where(d => File.Exists(Path.Combine(d, "function.json"))).Select(Path.GetFileName).ToList();
-        Assert.Contains("PurchasesQueue", functions);
-        Assert.All(functions, f => Assert.Contains($"{f}/function.json", entries.Keys));
-        // Only function folders hold a function.json, and none is nested deeper.
-        Assert.All(entries.Keys.Where(k => k.EndsWith("/function.json", StringComparison.Ordinal)), k => Assert.Equal(2, k.Split('/').Length));
-
-        // host.json starts "dotnet <dll>"; that dll is in the package, and so is the executable apphost.
-        using var host = JsonDocument.Parse(entries["host.json"].Open());
-        var dll = host.RootElement.GetProperty("customHandler").GetProperty("description").GetProperty("arguments")[0].GetString()!;
-        Assert.Contains(dll, entries.Keys);
-        var apphost = entries["Funnel.App"];
-        var mode = (UnixFileMode)((apphost.ExternalAttributes >> 16) & 0x1FF);
-        Assert.True(mode.HasFlag(UnixFileMode.UserExecute), $"Funnel.App is packaged without its executable bit ({mode}).");
-        Assert.DoesNotContain("local.settings.json", entries.Keys);
+        Assert.True(process.ExitCode == 0, $"{string.Join(' ', arguments)} failed:\n{await output}\n{await errors}");
     }
 }

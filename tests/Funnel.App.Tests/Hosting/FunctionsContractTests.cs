@@ -1,8 +1,6 @@
-using Funnel.App.Apis;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
+using Funnel.App.Apis;
 using Funnel.App.Storage;
 using Funnel.App.Tests.Infrastructure;
 using Funnel.Testing;
@@ -38,6 +36,16 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
         Assert.All(functions, f => Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, f, "function.json")), $"{f}/function.json is not in the build output."));
     }
 
+    /// <summary>The production assembly is the app alone: the demo, dev tokens and packaging live in tools/Funnel.Dev.</summary>
+    [Fact]
+    public void TheAppAssembly_HoldsTheAppAlone()
+    {
+        var app = typeof(Program).Assembly;
+        string[] toolCode = [".Demo.", "DevToken", "TokenCommand", "PackageCommand"];
+        Assert.DoesNotContain(app.GetTypes(), t => toolCode.Any(c => t.FullName!.Contains(c, StringComparison.Ordinal)));
+        Assert.DoesNotContain(app.GetReferencedAssemblies(), a => a.Name == "Funnel.Dev");
+    }
+
     [Fact]
     public void HostJson_RunsTheAppAsACustomHandlerWithTheV4Bundle()
     {
@@ -47,7 +55,9 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
         Assert.Equal("[4.*, 5.0.0)", host.GetProperty("extensionBundle").GetProperty("version").GetString());
         var handler = host.GetProperty("customHandler");
         Assert.True(handler.GetProperty("enableForwardingHttpRequest").GetBoolean());
-        Assert.Equal(["Funnel.App.dll"], handler.GetProperty("description").GetProperty("arguments").EnumerateArray().Select(a => a.GetString()));
+        // The package's self-contained executable (see PackageTests), started with no interpreter and no arguments.
+        Assert.Equal("Funnel.App", handler.GetProperty("description").GetProperty("defaultExecutablePath").GetString());
+        Assert.False(handler.GetProperty("description").TryGetProperty("arguments", out _));
         Assert.Equal("", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
         Assert.Equal(5, host.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
     }
@@ -114,51 +124,5 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
     {
         var response = await client.PostAsync("/" + function, new StringContent("""{"Data":{},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    [Fact]
-    public async Task TokenCommand_PrintsAJwtOnItsLastLineThatTheAppAccepts()
-    {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Funnel.App.dll"), "token", "--role", "clerk", "--store", "s1", "--clerk", "c1" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["Auth__SigningKey"] = FunnelAppFactory.SigningKey;
-        info.Environment["FUNNEL_LOCAL_SETTINGS"] = "/nonexistent";
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.Equal(0, process.ExitCode);
-        var token = output.Trim().Split('\n')[^1].Trim();
-        Assert.Equal(3, token.Split('.').Length);
-        var client = app.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        await app.Hq().CreateStore("s1");
-        await (await client.GetAsync("/api/stores/s1/groups")).Json(HttpStatusCode.OK);
-        await (await client.GetAsync("/api/stores/s2/groups")).Problem(HttpStatusCode.Forbidden);
-    }
-
-    [Fact]
-    public async Task TokenCommand_WithoutTheStoreForAScopedRole_FailsWithUsage()
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Funnel.App.dll"), "token", "--role", "store" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        info.Environment["Auth__SigningKey"] = FunnelAppFactory.SigningKey;
-        using var process = Process.Start(info)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("--store", error, StringComparison.Ordinal);
     }
 }

@@ -1,11 +1,12 @@
 using System.Net.Http.Headers;
 using Azure.Data.Tables;
 using Funnel.App.Auth;
+using Funnel.Dev.Tokens;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Funnel.App.Tests.Infrastructure;
@@ -57,6 +58,9 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     }
 
     public string TablePrefix { get; }
+
+    /// <summary>More service registrations after the app's (e.g. <see cref="EntraLikeTokens.Trust"/>).</summary>
+    public Action<IServiceCollection>? MoreServices { get; init; }
     public string ConnectionString { get; }
 
     /// <summary>The app's clock; tests move it.</summary>
@@ -78,6 +82,7 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
             }
             // The local runner calls the trigger endpoints through the in-memory test server, not a socket.
             services.Replace(ServiceDescriptor.Singleton<Funnel.App.Triggers.ITriggerTransport>(new TestServerTransport(this)));
+            MoreServices?.Invoke(services);
         });
     }
 

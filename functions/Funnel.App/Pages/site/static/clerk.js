@@ -1,16 +1,17 @@
 // The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
 // code for the till, and the campaign assets to download and mark posted. A store manager's token sees the store.
-import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, sendJourneyEvent, signIn, when } from "./common.js";
+import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, sendJourneyEvent, when } from "./common.js";
+import { signIn } from "./signin.js";
 
 let token, storeId, clerkId, store, days = 7;
 
 signIn({
   roles: ["clerk", "store"],
-  check: async (t, claims) => { store = await api(`/api/stores/${encodeURIComponent(claims.storeId)}`, { token: t }); },
-  start: async (t, claims) => {
+  check: async (t, who) => { store = await api(`/api/stores/${encodeURIComponent(who.storeId)}`, { token: t }); },
+  start: async (t, who) => {
     token = t;
-    storeId = claims.storeId;
-    clerkId = claims.roles.includes("clerk") ? claims.clerkId : null;
+    storeId = who.storeId;
+    clerkId = who.roles.includes("clerk") ? who.clerkId : null;
     document.getElementById("who").textContent = clerkId ? `${store.name} · clerk ${clerkId}` : `${store.name} · store manager`;
     document.getElementById("title").textContent = clerkId ? "My funnel" : `${store.name}: the store's funnel`;
     document.querySelectorAll(".segmented button").forEach(b => b.addEventListener("click", () => {

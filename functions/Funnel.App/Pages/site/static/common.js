@@ -1,4 +1,4 @@
-// Shared by the pages: calling the API, the signed-in token, formatting, and the funnel chart.
+// Shared by the pages: calling the API, formatting, and the funnel chart (signing in: signin.js).
 
 /** An API error: the problem's `detail` (what to do about it) as the message, plus the HTTP status. */
 export class ApiError extends Error {
@@ -62,90 +62,6 @@ function describeProblem(status, problem) {
   if (status === 401) return "Your sign-in has expired or is not valid. Sign in again.";
   if (status === 403) return "This sign-in may not see that.";
   return `The app answered ${status}.`;
-}
-
-// ---- sign-in -------------------------------------------------------------------------------------------------
-const TokenKey = "funnel.token";
-
-/** Claims of a JWT (display only: the server checks the signature on every call). */
-export function claimsOf(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const json = decodeURIComponent(Array.from(atob(part), c => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""));
-    const claims = JSON.parse(json);
-    const role = claims.role ?? claims["http://schemas.microsoft.com/ws/2008/06/identity/claims/role"];
-    return { ...claims, roles: Array.isArray(role) ? role : role ? [role] : [] };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The page's token: one handed over in the URL fragment (#token=…, never sent to the server) wins and is moved to
- * sessionStorage, so it leaves the address bar and the history; otherwise the one kept for this tab.
- */
-export function currentToken() {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    sessionStorage.setItem(TokenKey, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TokenKey);
-}
-
-export function signOut() {
-  sessionStorage.removeItem(TokenKey);
-  location.reload();
-}
-
-/**
- * Shows the sign-in form until a token with one of `roles` is given, then calls `start(token, claims)`.
- * `check(token, claims)` confirms the token with the server (a 401 there shows the form again with the reason).
- */
-export function signIn({ roles, check, start }) {
-  const form = document.getElementById("sign-in");
-  const app = document.getElementById("app");
-  const error = document.getElementById("sign-in-error");
-  const tryToken = async token => {
-    const claims = token && claimsOf(token);
-    if (!claims) return "That is not a token. Paste the whole token (three parts separated by dots).";
-    if (!claims.roles.some(r => roles.includes(r))) return `This page needs a ${roles.join(" or ")} token; this one is for ${claims.roles.join(", ") || "no role"}.`;
-    if (claims.exp && claims.exp * 1000 < Date.now()) return "This token has expired. Get a new one.";
-    try {
-      await check(token, claims);
-    } catch (e) {
-      return e.message;
-    }
-    sessionStorage.setItem(TokenKey, token);
-    form.hidden = true;
-    app.hidden = false;
-    document.getElementById("sign-out")?.addEventListener("click", signOut);
-    await start(token, claims);
-    return null;
-  };
-  form.addEventListener("submit", async event => {
-    event.preventDefault();
-    const problem = await tryToken(form.elements.token.value.trim());
-    if (problem) {
-      error.textContent = problem;
-      form.elements.token.setAttribute("aria-invalid", "true");
-      form.elements.token.focus();
-    }
-  });
-  const saved = currentToken();
-  if (saved) {
-    tryToken(saved).then(problem => {
-      if (problem) {
-        sessionStorage.removeItem(TokenKey);
-        error.textContent = problem;
-        form.hidden = false;
-        markReady();
-      }
-    });
-  } else {
-    form.hidden = false;
-    markReady();
-  }
 }
 
 /**

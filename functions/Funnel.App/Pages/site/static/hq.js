@@ -1,6 +1,7 @@
 // The HQ console at /hq: leaderboard of stores and clerks by region, the chain-wide funnel, and campaigns
 // (create, upload an asset, push, and the execution report with the stores to chase).
-import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, signIn } from "./common.js";
+import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent } from "./common.js";
+import { signIn } from "./signin.js";
 
 let token, campaignId = null;
 const regions = new Set();

@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>One shopper of the simulation: who they are, where they scan, and (once scanned) their lead id.</summary>
 internal sealed class Shopper(string shopperId, ChainStore home, string? codeClerkId, string servingClerkId)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>What the demo seeds and simulates. Defaults: a 40-store chain in 4 regions, 3 clerks each, one month.</summary>
 internal sealed record DemoOptions

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Funnel.App.Demo;
+using Funnel.Dev.Demo;
 
-namespace Funnel.App.Tests.Demo;
+namespace Funnel.App.Tests.Dev;
 
 /// <summary>
 /// How the demo follows a journey event from its 202 to its outcome, against a fake app: what counts (applied, or a

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// The app's clock as seen from outside, read from <c>GET /healthz</c> (<c>now</c>). The app runs it

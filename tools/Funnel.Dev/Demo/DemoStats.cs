@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>The numbers the demo compares: what it sent (as the app acknowledged it) against what the app counts.</summary>
 internal readonly record struct Tally(

@@ -2,7 +2,7 @@ using System.Globalization;
 using Funnel.Core;
 using QRCoder;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>One store of the demo chain, with the codes its shoppers scan (filled in by seeding).</summary>
 internal sealed class ChainStore(string storeId, string name, string region, IReadOnlyList<string> clerkIds)

@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// Sends one planned action through the real API, as the shopper's page, the clerk's app or the till would, and

@@ -1,11 +1,11 @@
 using System.IO.Compression;
 
-namespace Funnel.App.Extensions;
+namespace Funnel.Dev.Packaging;
 
 /// <summary>
-/// "package --output FILE": zips the folder this app runs from (the output of <c>dotnet publish</c>) in the layout the
+/// "package --from DIR --output FILE": zips a published app (the output of <c>dotnet publish</c>) in the layout the
 /// Functions host expects: host.json at the root, one folder per function with its function.json, the app beside
-/// them. Unix file modes are kept (the apphost stays executable). Local settings never go in.
+/// them. Unix file modes are kept, so the executable host.json names stays executable. Local settings never go in.
 /// Used by <c>./deploy.sh package</c>.
 /// </summary>
 internal static class PackageCommand
@@ -14,9 +14,9 @@ internal static class PackageCommand
 
     public static int Run(string[] args)
     {
-        if (args is not ["--output", var output]) return Fail("usage: dotnet Funnel.App.dll package --output FILE.zip (run from the publish folder's copy)");
-        var root = AppContext.BaseDirectory;
-        if (!File.Exists(Path.Combine(root, "host.json"))) return Fail($"{root} has no host.json: run this from the output of dotnet publish.");
+        if (args is not ["--from", var from, "--output", var output]) return Fail("usage: package --from PUBLISH_DIR --output FILE.zip");
+        var root = Path.GetFullPath(from);
+        if (!File.Exists(Path.Combine(root, "host.json"))) return Fail($"{root} has no host.json: point --from at the output of dotnet publish.");
         var target = Path.GetFullPath(output);
         if (File.Exists(target)) File.Delete(target);
         using (var zip = ZipFile.Open(target, ZipArchiveMode.Create))

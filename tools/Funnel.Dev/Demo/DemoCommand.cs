@@ -1,6 +1,7 @@
 using Funnel.App.Auth;
+using Funnel.Dev.Tokens;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// "demo [--url URL] [--stores N] …": seeds a chain and simulates a month of traffic against a running app (started
@@ -18,8 +19,8 @@ internal static class DemoCommand
             await Console.Error.WriteLineAsync($"demo: {error}\n{DemoOptions.Usage}");
             return 2;
         }
-        var auth = DevTokenCommand.LoadAuthOptions();
-        if (auth.SigningKey.Length < DevTokens.MinKeyLength)
+        var auth = TokenCommand.LoadAuthOptions();
+        if (auth.SigningKey.Length < AuthOptions.MinSigningKeyLength)
         {
             await Console.Error.WriteLineAsync("demo: no dev signing key: run ./run.sh once (it creates local.settings.json) or set Auth__SigningKey.");
             return 2;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>What a run sent and what the app counted for it (deltas over the run, so a second run compares only itself).</summary>
 internal sealed record DemoReport(
@@ -222,7 +222,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
     private static (DateOnly From, DateOnly To) CountedRange(DateTimeOffset simStart)
     {
         var from = DateOnly.FromDateTime(simStart.UtcDateTime).AddDays(-1);
-        return (from, from.AddDays(Apis.StoresApi.MaxFunnelDays - 1));
+        return (from, from.AddDays(Funnel.App.Apis.StoresApi.MaxFunnelDays - 1));
     }
 
     private static StatsSnapshot Difference(StatsSnapshot a, StatsSnapshot b) => new(

@@ -1,7 +1,7 @@
 using System.Globalization;
-using static Funnel.App.Demo.DemoRates;
+using static Funnel.Dev.Demo.DemoRates;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// Decides what happens, day by day, from one seeded random source: the same seed and options give the same

@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// The rates the demo's shoppers, clerks and tills follow, chosen from shared/domain.md where it gives a number and

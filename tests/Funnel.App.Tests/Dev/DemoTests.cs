@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Funnel.App.Auth;
-using Funnel.App.Demo;
 using Funnel.App.Tests.Infrastructure;
+using Funnel.Dev.Demo;
+using Funnel.Dev.Tokens;
 using Xunit.Abstractions;
 
-namespace Funnel.App.Tests.Demo;
+namespace Funnel.App.Tests.Dev;
 
 /// <summary>
 /// The demo against the real app (in memory) on real Azurite, with the clock at a day every 10 s, the journeys on the

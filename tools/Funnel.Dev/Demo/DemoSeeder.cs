@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// Sets the chain up through the API, as HQ would. Safe to run again on the same storage: PUT is an upsert, codes
@@ -42,8 +42,8 @@ internal sealed class DemoSeeder(DemoApi api, DemoTokens tokens, AppClock clock,
         var now = clock.Now;
         var created = await api.PostJsonAsync("/api/campaigns", tokens.Hq,
             new { campaignId = DemoChain.CampaignId, name = DemoChain.CampaignName, startsAt = now, endsAt = now.AddDays(options.Days + 1) }, ct,
-            alsoFine: StatusCodes.Status409Conflict);
-        if (!created.Ok && created.Status != StatusCodes.Status409Conflict) return null;
+            alsoFine: (int)System.Net.HttpStatusCode.Conflict);
+        if (!created.Ok && created.Status != (int)System.Net.HttpStatusCode.Conflict) return null;
 
         var poster = DemoChain.Poster();
         var asset = await api.SendAsync(HttpMethod.Post, $"/api/campaigns/{DemoChain.CampaignId}/assets?name={DemoChain.AssetName}&contentType=image/png",

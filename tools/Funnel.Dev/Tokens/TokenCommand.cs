@@ -1,13 +1,15 @@
+using Funnel.App.Auth;
 using Funnel.App.Extensions;
 using Funnel.Core;
+using Microsoft.Extensions.Configuration;
 
-namespace Funnel.App.Auth;
+namespace Funnel.Dev.Tokens;
 
 /// <summary>
 /// "token --role hq|store|clerk|pos [--store ID] [--clerk ID] [--hours N]": prints a dev token, the JWT alone
 /// on the last line, using the signing key from local.settings.json or the environment. Starts nothing.
 /// </summary>
-internal static class DevTokenCommand
+internal static class TokenCommand
 {
     public static int Run(string[] args)
     {
@@ -31,7 +33,7 @@ internal static class DevTokenCommand
         if ((store is not null && !Ids.IsValid(store)) || (clerk is not null && !Ids.IsValid(clerk))) return Fail(Ids.Describe("--store/--clerk"));
 
         var options = LoadAuthOptions();
-        if (options.SigningKey.Length < DevTokens.MinKeyLength)
+        if (options.SigningKey.Length < AuthOptions.MinSigningKeyLength)
         {
             return Fail("No dev signing key: run ./run.sh once (it creates local.settings.json) or set Auth__SigningKey.");
         }

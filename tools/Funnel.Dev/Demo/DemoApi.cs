@@ -4,8 +4,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Funnel.App.Auth;
+using Funnel.Dev.Tokens;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>Dev tokens minted in process with the app's signing key, one per role, store and clerk, reused for the run.</summary>
 internal sealed class DemoTokens(AuthOptions auth, TimeProvider clock)

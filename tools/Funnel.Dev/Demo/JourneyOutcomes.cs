@@ -1,4 +1,4 @@
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>
 /// A journey event the app accepted (202): where its outcome is, what it counts on when applied, how many attempts

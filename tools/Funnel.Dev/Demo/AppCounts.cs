@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Funnel.App.Demo;
+namespace Funnel.Dev.Demo;
 
 /// <summary>A leaderboard row of a demo store.</summary>
 internal sealed record StoreRow(string StoreId, string Name, string Region, long Scans, long Leads, long Purchases, decimal Revenue, double? ConversionRate);
