@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Funnel.Testing;
 
@@ -27,7 +25,7 @@ public sealed class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(string dll, IReadOnlyDictionary<string, string> settings, Action<string>? log = null)
     {
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build the app first.");
-        var port = FreePort();
+        var port = FreePorts.Take();
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" },
@@ -82,14 +80,6 @@ public sealed class AppProcess : IAsyncDisposable
             }
         }
         return double.NaN;
-    }
-
-    /// <summary>A loopback port nothing listens on now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

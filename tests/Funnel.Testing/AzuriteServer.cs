@@ -36,7 +36,23 @@ public sealed class AzuriteServer : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
+    /// <summary>Starts Azurite on free ports; when another process took one of them meanwhile, tries again on new ones.</summary>
     public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(cancellationToken);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                // a port was taken between choosing it and Azurite listening on it
+            }
+        }
+    }
+
+    private static async Task<AzuriteServer> StartOnFreePortsAsync(CancellationToken cancellationToken)
     {
         var root = RepoRoot.Find();
         var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -44,7 +60,8 @@ public sealed class AzuriteServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"Azurite is not installed at {script}. Run ./test.sh (it runs npm ci) or npm ci in {root}.");
         }
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        var ports = FreePorts.Take(3);
+        int blob = ports[0], queue = ports[1], table = ports[2];
         var info = new ProcessStartInfo("node")
         {
             ArgumentList =
@@ -99,13 +116,6 @@ public sealed class AzuriteServer : IAsyncDisposable
                 }
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

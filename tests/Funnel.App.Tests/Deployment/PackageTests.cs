@@ -76,7 +76,7 @@ public sealed class PackageTests(AzuriteFixture azurite)
     private async Task StartsAsTheHostStartsItAsync(string executable, string workingDirectory)
     {
         await using var factory = new FunnelAppFactory(azurite.Server.ConnectionString);
-        var port = AppProcess.FreePort();
+        var port = FreePorts.Take();
         var info = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("DOTNET_ROOT");
         info.Environment["PATH"] = "/nonexistent";

@@ -47,9 +47,12 @@ public sealed class JourneyCrashTests(AzuriteFixture azurite)
         {
             var hqAfter = Client(second, Roles.Hq);
             var expected = leads.Count;
+            // Five minutes, not three: a step's completion that the crash left ahead of its scheduling in the history is
+            // put back by the engine with a backoff that doubles each time (2, 4, 8 … s: DurableTask.AzureStorage's
+            // out-of-order handling), so on a loaded machine the last journey can legitimately take minutes.
             Assert.True(await Eventually.Holds(async () =>
                 await Counted(hqAfter, stores, "trialBooked") == expected && await Counted(hqAfter, stores, "questions") == expected && await Counted(hqAfter, stores, "complaints") == expected,
-                TimeSpan.FromMinutes(3)), $"The journeys did not finish their steps within 3 minutes of the restart: {await Counted(hqAfter, stores, "trialBooked")} trials, " +
+                TimeSpan.FromMinutes(5)), $"The journeys did not finish their steps within 5 minutes of the restart: {await Counted(hqAfter, stores, "trialBooked")} trials, " +
                 $"{await Counted(hqAfter, stores, "questions")} questions, {await Counted(hqAfter, stores, "complaints")} complaints of {expected} each.");
             await Task.Delay(2000); // anything still repeating would show now
 

@@ -24,8 +24,10 @@ public sealed class JourneyTimeScaleTests(AzuriteFixture azurite)
             ["Triggers:MaxPollingIntervalMs"] = "100",
         }, fakeClock: false);
         var hq = app.Hq();
-        // No quiet hours and no daily cap, so every message goes out when its step happens, whatever the real time.
-        await (await hq.PutAsJsonAsync("/api/stores/s1", new { name = "s1", region = "east", journey = new { quietFrom = "00:00", quietUntil = "00:00", maxMessagesPerDay = 20, answerDeadlineHours = 48 } }))
+        // No quiet hours and no daily cap, so every message goes out when its step happens, whatever the real time. The
+        // no-show check five days after the slot (30 s of real time), not one (6 s), so that a loaded machine completes
+        // the trial before it: this test is about the path, not about that timer (JourneyOrchestrationTests has it).
+        await (await hq.PutAsJsonAsync("/api/stores/s1", new { name = "s1", region = "east", journey = new { quietFrom = "00:00", quietUntil = "00:00", maxMessagesPerDay = 20, answerDeadlineHours = 48, noShowAfterHours = 120 } }))
             .Json(HttpStatusCode.OK);
         await hq.CreateClerk("s1", "c1");
         var code = await hq.CreateCode("s1", "c1");
@@ -42,7 +44,7 @@ public sealed class JourneyTimeScaleTests(AzuriteFixture azurite)
         Assert.Equal("applied", await shopper.Apply(leadId, "trial-booked", new { slot }));
         await hq.HistoryHolds(leadId, h => h.Contains("trial reminder"));
 
-        // Before the no-show check (a day after the slot: six seconds).
+        // Well before the no-show check.
         Assert.Equal("applied", await clerk.Apply(leadId, "trial-completed"));
         Assert.Equal("applied", await shopper.Apply(leadId, "question-asked", new { questionId = "q1" }));
         Assert.Equal("applied", await clerk.Apply(leadId, "question-answered", new { questionId = "q1" }));
