@@ -113,21 +113,36 @@ internal static class StoresApi
     {
         if (from is not null && days is not null) v.Add("days", "Give 'from' or 'days', not both.");
         v.Range("days", days, 1, MaxFunnelDays);
+        var span = days is >= 1 and <= MaxFunnelDays ? days.Value : 30;
         var toDay = ParseDay(v, "to", to, policy) ?? policy.LocalDay(now);
-        var fromDay = ParseDay(v, "from", from, policy) ?? toDay.AddDays(-((days ?? 30) - 1));
+        var fromDay = ParseDay(v, "from", from, policy) ?? toDay.AddDays(-(span - 1));
         if (v.IsValid && fromDay > toDay) v.Add("from", "'from' must not be after 'to'.");
         if (v.IsValid && toDay.DayNumber - fromDay.DayNumber >= MaxFunnelDays) v.Add("from", $"A funnel spans at most {MaxFunnelDays} days.");
         return (fromDay, toDay);
     }
 
-    /// <summary>A day as yyyy-MM-dd, or an ISO 8601 timestamp taken as the store's local day.</summary>
+    /// <summary>The days a funnel may name: wide enough for any real report, narrow enough that no day arithmetic overflows.</summary>
+    internal static readonly DateOnly EarliestDay = new(2000, 1, 1), LatestDay = new(2099, 12, 31);
+
+    /// <summary>A day as yyyy-MM-dd, or an ISO 8601 timestamp taken as the store's local day, between <see cref="EarliestDay"/> and <see cref="LatestDay"/>.</summary>
     internal static DateOnly? ParseDay(Validation v, string field, string? text, StorePolicy policy)
     {
         if (string.IsNullOrEmpty(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)) return day;
-        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)) return policy.LocalDay(at);
-        v.Add(field, $"'{field}' must be a day (2026-11-23) or an ISO 8601 timestamp.");
-        return null;
+        DateOnly day;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) day = d;
+        else if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+            day = at.UtcDateTime.Year is >= 2000 and < 2100 ? policy.LocalDay(at) : DateOnly.MinValue; // out of range, said below
+        else
+        {
+            v.Add(field, $"'{field}' must be a day (2026-11-23) or an ISO 8601 timestamp.");
+            return null;
+        }
+        if (day < EarliestDay || day > LatestDay)
+        {
+            v.Add(field, $"'{field}' must be between {EarliestDay:yyyy-MM-dd} and {LatestDay:yyyy-MM-dd}.");
+            return null;
+        }
+        return day;
     }
 
     internal sealed record StoreRequest(

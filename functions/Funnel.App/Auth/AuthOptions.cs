@@ -11,7 +11,7 @@ namespace Funnel.App.Auth;
 internal sealed class AuthOptions
 {
     public const string Section = "Auth";
-    public const int MinSigningKeyLength = 32;
+    public const int MinSigningKeyLength = Extensions.SecretKeyAttribute.MinLength;
 
     public string SigningKey { get; set; } = "";
     public string Issuer { get; set; } = "funnel-dev";

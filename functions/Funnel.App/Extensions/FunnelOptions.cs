@@ -9,11 +9,11 @@ internal sealed class FunnelOptions
     public const string Section = "Funnel";
 
     /// <summary>Key of the keyed hash that turns a shopper identity into a lead id. Changing it orphans every lead.</summary>
-    [Required, MinLength(32)]
+    [Required, SecretKey]
     public string LeadHashKey { get; set; } = "";
 
     /// <summary>Key that signs QR codes. Changing it invalidates every printed code.</summary>
-    [Required, MinLength(32)]
+    [Required, SecretKey]
     public string CodeSigningKey { get; set; } = "";
 
     /// <summary>Base URL shoppers reach (scan URLs are built on it). Empty: taken from the request.</summary>

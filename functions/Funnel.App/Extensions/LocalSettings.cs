@@ -24,7 +24,11 @@ internal static class LocalSettings
         }
     }
 
-    /// <summary>Adds local.settings.json below environment variables and the command line, which still win.</summary>
+    /// <summary>
+    /// Adds local.settings.json above appsettings*.json and below environment variables and the command line, which
+    /// still win. "Environment variables" is the app's own source (no prefix): the host's DOTNET_/ASPNETCORE_ sources
+    /// come first in the list, and inserting before those would put local settings under appsettings.json.
+    /// </summary>
     public static void AddTo(ConfigurationManager configuration, string contentRoot)
     {
         var path = Environment.GetEnvironmentVariable(PathVariable);
@@ -33,7 +37,9 @@ internal static class LocalSettings
 
         var sources = (IList<IConfigurationSource>)configuration.Sources;
         var settings = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = Read(path).ToList() };
-        var envIndex = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+        var list = sources.ToList();
+        var envIndex = list.FindLastIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource { Prefix: null or "" });
+        if (envIndex < 0) envIndex = list.FindIndex(s => s is Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource);
         sources.Insert(envIndex < 0 ? sources.Count : envIndex, settings);
     }
 }

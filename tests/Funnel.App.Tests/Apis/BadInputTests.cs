@@ -1,0 +1,47 @@
+using System.Net;
+using System.Net.Http.Json;
+using Funnel.App.Tests.Infrastructure;
+using Funnel.App.Tests.Purchases;
+
+namespace Funnel.App.Tests.Apis;
+
+/// <summary>Input a fuzzer sent that once answered 500 or 503: each is now a 400 problem that says what to fix.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class BadInputTests(AzuriteFixture azurite)
+{
+    [Theory]
+    [InlineData("days=10000000")]
+    [InlineData("days=-2147483648")]
+    [InlineData("days=0")]
+    [InlineData("to=9999-12-31")]
+    [InlineData("from=0001-01-01&to=2026-11-23")]
+    [InlineData("to=0001-01-01T00:00:00Z")]
+    [InlineData("to=9999-12-31T23:59:59%2B14:00")]
+    public async Task Funnel_and_leaderboard_refuse_days_out_of_range(string query)
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        foreach (var path in new[] { "/api/stores/s1/funnel", "/api/leaderboard" })
+        {
+            var problem = await (await hq.GetAsync($"{path}?{query}")).Problem(HttpStatusCode.BadRequest);
+            Assert.Contains("errors", problem.EnumerateObject().Select(p => p.Name));
+        }
+    }
+
+    /// <summary>"$" matched before a final newline, so "s1\n" passed the id check and storage refused the key (503, retried forever).</summary>
+    [Fact]
+    public async Task Ids_with_a_trailing_newline_are_refused_before_storage()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var hq = app.Hq();
+        var store = await (await hq.PutAsJsonAsync("/api/stores/s1%0A", new { name = "S", region = "east" })).Problem(HttpStatusCode.BadRequest);
+        Assert.Contains("storeId", store.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        await hq.CreateStore("s1");
+        var pos = app.As("pos", "s1");
+        var purchase = await (await pos.PostAsync("/api/purchases",
+            new StringContent(PurchaseFixtures.Message("p1\n", "s1", "walk-in", 12m), System.Text.Encoding.UTF8, "application/json"))).Problem(HttpStatusCode.BadRequest);
+        Assert.Contains("purchaseId", purchase.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+}

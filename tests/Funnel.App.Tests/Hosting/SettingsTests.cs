@@ -1,0 +1,54 @@
+using Funnel.App.Extensions;
+using Funnel.App.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Funnel.App.Tests.Hosting;
+
+/// <summary>Where settings come from, in the order the README gives, and keys the world knows refused.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class SettingsTests(AzuriteFixture azurite)
+{
+    /// <summary>appsettings.json, then local.settings.json, then environment variables: each later one wins.</summary>
+    [Fact]
+    public void LocalSettings_BeatAppsettings_AndLoseToTheEnvironment()
+    {
+        var dir = Directory.CreateTempSubdirectory("funnel-settings-").FullName;
+        const string EnvKey = "FunnelSettingsTest__FromEnvironment";
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "appsettings.json"),
+                """{ "FunnelSettingsTest": { "FromLocal": "appsettings", "FromEnvironment": "appsettings", "OnlyAppsettings": "appsettings" } }""");
+            File.WriteAllText(Path.Combine(dir, "local.settings.json"),
+                """{ "Values": { "FunnelSettingsTest__FromLocal": "local", "FunnelSettingsTest__FromEnvironment": "local" } }""");
+            Environment.SetEnvironmentVariable(EnvKey, "environment");
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = dir, EnvironmentName = "Production" });
+            LocalSettings.AddTo(builder.Configuration, dir);
+
+            var section = builder.Configuration.GetSection("FunnelSettingsTest");
+            Assert.Equal(("local", "environment", "appsettings"), (section["FromLocal"], section["FromEnvironment"], section["OnlyAppsettings"]));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(EnvKey, null);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The sample settings' placeholders are 32+ characters, so a length check alone let a copied sample start with them.</summary>
+    [Theory]
+    [InlineData("Funnel:LeadHashKey")]
+    [InlineData("Funnel:CodeSigningKey")]
+    [InlineData("Auth:SigningKey")]
+    public async Task The_samples_placeholder_keys_are_refused_at_start(string key)
+    {
+        var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Funnel.Testing.RepoRoot.Find(), "local.settings.sample.json")));
+        var placeholder = sample.RootElement.GetProperty("Values").GetProperty(key.Replace(":", "__", StringComparison.Ordinal)).GetString()!;
+        Assert.True(placeholder.Length >= 32, "the sample's placeholder should be long enough to pass a length check");
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { [key] = placeholder });
+
+        var refused = Record.Exception(() => app.CreateClient());
+        Assert.NotNull(refused);
+        Assert.Contains("placeholder", refused.ToString(), StringComparison.Ordinal);
+    }
+}
