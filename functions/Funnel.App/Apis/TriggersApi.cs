@@ -13,7 +13,8 @@ namespace Funnel.App.Apis;
 /// host then retries: queue 5 times then "-poison", Service Bus up to MaxDeliveryCount then dead-letter). A message
 /// that can never succeed (invalid, unknown store) is copied to its queue's "-poison" twin with the reason logged,
 /// and acknowledged, so it never blocks the messages behind it (<see cref="HandleAsync"/>).
-/// These routes are not public: no HTTP function forwards them, and they refuse callers that are not on loopback.
+/// These routes are not public: no HTTP function forwards them (and PathGuardMiddleware stops "api/%2e%2e/…"), they
+/// refuse callers that are not on loopback, and standalone they also need the local runner's <see cref="TriggerKey"/>.
 /// </summary>
 internal static class TriggersApi
 {
@@ -29,10 +30,14 @@ internal static class TriggersApi
     {
         var triggers = app.MapGroup("").ExcludeFromDescription().AllowAnonymous().AddEndpointFilter(async (context, next) =>
         {
-            var remote = context.HttpContext.Connection.RemoteIpAddress;
-            return remote is null || IPAddress.IsLoopback(remote)
-                ? await next(context)
-                : Problems.Forbidden("Trigger endpoints are for the Functions host on this machine only.");
+            var http = context.HttpContext;
+            var remote = http.Connection.RemoteIpAddress;
+            if (remote is not null && !IPAddress.IsLoopback(remote)) return Problems.Forbidden("Trigger endpoints are for the Functions host on this machine only.");
+            if (!Extensions.FunctionsHost.IsPresent && !http.RequestServices.GetRequiredService<TriggerKey>().Matches(http.Request.Headers[TriggerKey.Header]))
+            {
+                return Problems.Forbidden("Trigger endpoints are invoked by the app's own trigger runner only.");
+            }
+            return await next(context);
         });
         triggers.MapPost($"/{PurchasesQueueFunction}", PurchaseTrigger);
         triggers.MapPost($"/{PurchasesServiceBusFunction}", PurchaseTrigger);

@@ -63,6 +63,7 @@ internal static class HostingExtensions
         services.AddOptions<PurchaseBusOptions>().BindConfiguration(PurchaseBusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<PurchaseBusConsumer>();
         services.AddOptions<TriggerOptions>().BindConfiguration(TriggerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TriggerKey>();
         services.AddSingleton<ITriggerTransport, LoopbackTriggerTransport>();
         services.AddHostedService<LocalTriggerRunner>();
 
@@ -79,6 +80,7 @@ internal static class HostingExtensions
 
     public static WebApplication UseFunnel(this WebApplication app)
     {
+        app.UseMiddleware<PathGuardMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseFunnelPages();

@@ -10,7 +10,7 @@ internal interface ITriggerTransport
 }
 
 /// <summary>Calls the app's own listening address (taken from the server once it has started).</summary>
-internal sealed class LoopbackTriggerTransport(IServer server) : ITriggerTransport, IDisposable
+internal sealed class LoopbackTriggerTransport(IServer server, TriggerKey key) : ITriggerTransport, IDisposable
 {
     private readonly Lazy<HttpClient> _client = new(() =>
     {
@@ -18,7 +18,9 @@ internal sealed class LoopbackTriggerTransport(IServer server) : ITriggerTranspo
             ?? throw new InvalidOperationException("The local trigger runner needs the app to listen on an http:// address.");
         var uri = new UriBuilder(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
         if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
-        return new HttpClient { BaseAddress = uri.Uri, Timeout = TimeSpan.FromMinutes(5) };
+        var client = new HttpClient { BaseAddress = uri.Uri, Timeout = TimeSpan.FromMinutes(5) };
+        client.DefaultRequestHeaders.Add(TriggerKey.Header, key.Value);
+        return client;
     });
 
     public HttpClient Client => _client.Value;

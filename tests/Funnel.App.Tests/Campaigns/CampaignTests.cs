@@ -99,7 +99,7 @@ public sealed class CampaignTests(AzuriteFixture azurite)
         // which goes away when the store posts.
         var pushId = (await (await hq.GetAsync("/api/campaigns/spring/push")).Json(HttpStatusCode.OK)).GetProperty("pushId").GetString();
         var check = JsonSerializer.Serialize(new { kind = "check", campaignId = "spring", pushId, batch = -1, stores = Array.Empty<object>(), assetIds = Array.Empty<string>() });
-        await (await app.Anonymous().PostAsJsonAsync("/CampaignPush", Purchases.PurchaseFixtures.QueueEnvelope(check))).Json(HttpStatusCode.OK);
+        await (await app.TriggerClient().PostAsJsonAsync("/CampaignPush", Purchases.PurchaseFixtures.QueueEnvelope(check))).Json(HttpStatusCode.OK);
         Assert.Equal("campaign-not-executed", Assert.Single((await hq.Tasks("west-1", "-")).EnumerateArray()).GetProperty("kind").GetString());
         Assert.Empty((await hq.Tasks("east-1", "-")).EnumerateArray());
         await (await west.PostAsJsonAsync($"/api/stores/west-1/assets/{assetId}/ack", new { action = "posted" })).Json(HttpStatusCode.OK);

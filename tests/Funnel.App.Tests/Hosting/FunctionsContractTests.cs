@@ -66,7 +66,7 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
     public async Task EveryFunction_IsServedByTheApp_AndItsQueueIsTheAppsQueue()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
-        var client = app.Anonymous();
+        var client = app.TriggerClient();
         var functions = Functions().ToList();
         // A request each public route must answer (200, or 401 for the authenticated API).
         var samples = new Dictionary<string, string>

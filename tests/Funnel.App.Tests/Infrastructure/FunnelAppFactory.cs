@@ -135,6 +135,14 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     public HttpClient Hq() => As(Roles.Hq);
 
+    /// <summary>A client that invokes the trigger routes as the app's own runner does (with its key).</summary>
+    public HttpClient TriggerClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(Funnel.App.Triggers.TriggerKey.Header, Services.GetRequiredService<Funnel.App.Triggers.TriggerKey>().Value);
+        return client;
+    }
+
     /// <summary>A table of this app, for asserting what storage really holds.</summary>
     public TableClient Table(string name) => new(ConnectionString, TablePrefix + name);
 
@@ -147,6 +155,6 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
         private HttpClient? _client;
 
         // CreateClient reaches the app however it is served: the in-memory server, or Kestrel after StartOnPort.
-        public HttpClient Client => _client ??= factory.CreateClient();
+        public HttpClient Client => _client ??= factory.TriggerClient();
     }
 }

@@ -54,7 +54,7 @@ public static class PurchaseFixtures
     };
 
     public static async Task<HttpResponseMessage> InvokeQueue(this FunnelAppFactory app, string message, int dequeueCount = 1) =>
-        await app.Anonymous().PostAsJsonAsync("/PurchasesQueue", QueueEnvelope(message, dequeueCount));
+        await app.TriggerClient().PostAsJsonAsync("/PurchasesQueue", QueueEnvelope(message, dequeueCount));
 
     public static async Task<JsonElement> Ok(this HttpResponseMessage response) => await response.Json(HttpStatusCode.OK);
 

@@ -48,7 +48,7 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         var (app, hq) = await StoreWithClerk(azurite);
         await using var owned = app;
 
-        await (await app.Anonymous().PostAsJsonAsync("/PurchasesServiceBus", PurchaseFixtures.ServiceBusEnvelope(PurchaseFixtures.Message("p1", "s1", "walk-in")))).Ok();
+        await (await app.TriggerClient().PostAsJsonAsync("/PurchasesServiceBus", PurchaseFixtures.ServiceBusEnvelope(PurchaseFixtures.Message("p1", "s1", "walk-in")))).Ok();
 
         var funnel = await hq.Funnel("s1");
         Assert.Equal(1, funnel.GetProperty("storeSales").GetInt64());
@@ -66,7 +66,7 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         await Task.WhenAll(
             app.InvokeQueue(message),
             app.InvokeQueue(message),
-            app.Anonymous().PostAsJsonAsync("/PurchasesServiceBus", PurchaseFixtures.ServiceBusEnvelope(message)));
+            app.TriggerClient().PostAsJsonAsync("/PurchasesServiceBus", PurchaseFixtures.ServiceBusEnvelope(message)));
         var again = await (await app.InvokeQueue(message, dequeueCount: 2)).Ok();
 
         Assert.Contains("Duplicate", again.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
