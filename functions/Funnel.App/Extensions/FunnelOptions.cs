@@ -44,9 +44,16 @@ internal sealed class RateLimitingOptions
     public int PublicWindowSeconds { get; set; } = 60;
 
     /// <summary>
-    /// Take the client address from X-Forwarded-For. Right behind the Functions host (which forwards every
-    /// request from loopback); wrong when clients reach the app directly, since they could pick their own.
-    /// Default: on when running under the Functions host.
+    /// Take the client address from X-Forwarded-For, as far as trusted proxies vouch for it (see ClientAddresses).
+    /// Right behind the Functions host (which forwards every request from loopback); wrong when clients reach the app
+    /// directly. Default: on when running under the Functions host.
     /// </summary>
     public bool? TrustForwardedFor { get; set; }
+
+    /// <summary>How many X-Forwarded-For entries, from the right, trusted proxies appended (1: the platform's front end).</summary>
+    [Range(1, 10)]
+    public int ForwardedHops { get; set; } = 1;
+
+    /// <summary>Proxies besides loopback whose X-Forwarded-For entries count: addresses or CIDR networks.</summary>
+    public string[] KnownProxies { get; set; } = [];
 }

@@ -71,6 +71,7 @@ internal static class HostingExtensions
         services.AddSingleton<StaffDirectory>();
         services.AddFunnelAuth();
         services.AddFunnelProblems();
+        services.AddClientAddresses();
         services.AddRateLimiter(ConfigureRateLimiting);
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
@@ -81,6 +82,7 @@ internal static class HostingExtensions
     public static WebApplication UseFunnel(this WebApplication app)
     {
         app.UseMiddleware<PathGuardMiddleware>();
+        app.UseClientAddresses();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseFunnelPages();
@@ -129,7 +131,7 @@ internal static class HostingExtensions
         options.AddPolicy(PublicRateLimit, context =>
         {
             var settings = context.RequestServices.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
-            return RateLimitPartition.GetFixedWindowLimiter(ClientAddress(context, settings), _ => new FixedWindowRateLimiterOptions
+            return RateLimitPartition.GetFixedWindowLimiter(ClientAddresses.Of(context), _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = settings.PublicPermitsPerWindow,
                 Window = TimeSpan.FromSeconds(settings.PublicWindowSeconds),
@@ -147,15 +149,5 @@ internal static class HostingExtensions
                     $"This address sent more than {settings.PublicPermitsPerWindow} requests in {settings.PublicWindowSeconds} s; wait a moment and scan again.")
                 .ExecuteAsync(context.HttpContext);
         };
-    }
-
-    private static string ClientAddress(HttpContext context, RateLimitingOptions settings)
-    {
-        var trustForwarded = settings.TrustForwardedFor ?? FunctionsHost.IsPresent;
-        if (trustForwarded && context.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
-        {
-            return forwarded.Split(',')[0].Trim();
-        }
-        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
 }
