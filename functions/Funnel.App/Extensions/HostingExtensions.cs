@@ -81,6 +81,7 @@ internal static class HostingExtensions
 
     public static WebApplication UseFunnel(this WebApplication app)
     {
+        app.UseMiddleware<JsonResponseHeaders>();
         app.UseMiddleware<PathGuardMiddleware>();
         app.UseClientAddresses();
         app.UseExceptionHandler();

@@ -44,4 +44,22 @@ public sealed class BadInputTests(AzuriteFixture azurite)
             new StringContent(PurchaseFixtures.Message("p1\n", "s1", "walk-in", 12m), System.Text.Encoding.UTF8, "application/json"))).Problem(HttpStatusCode.BadRequest);
         Assert.Contains("purchaseId", purchase.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>JSON answers carry personal or staff data: never cached, never sniffed; the QR image keeps its own policy.</summary>
+    [Fact]
+    public async Task Json_answers_are_not_cached_or_sniffed()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        var code = await hq.CreateCode("s1");
+
+        foreach (var response in new[] { await hq.GetAsync("/api/stores/s1"), await hq.GetAsync("/api/stores/none"), await app.Anonymous().GetAsync("/api/stores/s1") })
+        {
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.True(response.Headers.CacheControl?.NoStore, $"{response.RequestMessage!.RequestUri} answered {(int)response.StatusCode} without no-store");
+        }
+        var qr = await app.Anonymous().GetAsync($"/api/codes/{code}/qr.png");
+        Assert.Equal(TimeSpan.FromDays(1), qr.Headers.CacheControl?.MaxAge);
+    }
 }
