@@ -35,6 +35,7 @@ internal sealed class BenchApp : IAsyncDisposable
             ["Auth__SigningKey"] = SigningKey,
             ["Funnel__LeadHashKey"] = "bench-lead-hash-key-0123456789-abcdefghijkl",
             ["Funnel__CodeSigningKey"] = "bench-code-signing-key-0123456789-abcdefghi",
+            ["Funnel__PublicBaseUrl"] = "https://funnel.bench",
             ["RateLimiting__PublicPermitsPerWindow"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
             ["Triggers__LocalRunner"] = "false",
         };

@@ -43,6 +43,9 @@ internal static class PagesBenchmark
         await using var app = await BenchApp.StartAsync(azurite, new Dictionary<string, string>
         {
             ["Funnel__GroupJoinUrlTemplate"] = "https://chat.example.com/join/{storeId}/{groupId}",
+            // The QR images on the app's own port, as locally (Development allows URLs from the request).
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Funnel__PublicBaseUrl"] = "",
         });
 
         var hq = await BenchApp.DevTokenAsync("hq");

@@ -60,7 +60,8 @@ internal static class CodesApi
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(scanUrl, QRCodeGenerator.ECCLevel.M);
         var png = new PngByteQRCode(data).GetGraphic(8);
-        response.Headers.CacheControl = "public, max-age=86400";
+        // Cached by anyone only when the URL inside does not come from the request's Host header (which a client picks).
+        response.Headers.CacheControl = options.Value.PublicBaseUrl is { Length: > 0 } ? "public, max-age=86400" : "no-store";
         return TypedResults.File(png, "image/png");
     }
 

@@ -16,8 +16,19 @@ internal sealed class FunnelOptions
     [Required, SecretKey]
     public string CodeSigningKey { get; set; } = "";
 
-    /// <summary>Base URL shoppers reach (scan URLs are built on it). Empty: taken from the request.</summary>
+    /// <summary>
+    /// Base URL shoppers reach (scan URLs, share links and QR codes are built on it). Empty, in Development and tests
+    /// only: taken from the request, whose Host header a client picks.
+    /// </summary>
     public string PublicBaseUrl { get; set; } = "";
+
+    public const string PublicBaseUrlRequired =
+        "Funnel:PublicBaseUrl must be the absolute http(s) address shoppers reach (e.g. https://funnel.contoso.com). Outside Development it is " +
+        "required: scan URLs, share links and QR codes must not be built from the request's Host header, which a client picks.";
+
+    public bool HasValidPublicBaseUrl(bool emptyAllowed) => string.IsNullOrEmpty(PublicBaseUrl)
+        ? emptyAllowed
+        : Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http";
 
     /// <summary>
     /// The messaging app's group invite link, with {storeId} and {groupId} filled in (a stand-in until groups carry

@@ -35,7 +35,10 @@ internal static class HostingExtensions
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<Core.Journeys.JourneyClock>() is var clock && clock.Scale > 1
             ? new JourneyTimeProvider(clock, TimeProvider.System)
             : TimeProvider.System);
-        services.AddOptions<FunnelOptions>().BindConfiguration(FunnelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var hostBuiltUrlsAllowed = builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing");
+        services.AddOptions<FunnelOptions>().BindConfiguration(FunnelOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.HasValidPublicBaseUrl(hostBuiltUrlsAllowed), FunnelOptions.PublicBaseUrlRequired)
+            .ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new CodeSigner(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));

@@ -51,4 +51,32 @@ public sealed class SettingsTests(AzuriteFixture azurite)
         Assert.NotNull(refused);
         Assert.Contains("placeholder", refused.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Outside Development, URLs for shoppers never come from the Host header a client picks.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("funnel.contoso.com")]
+    [InlineData("ftp://funnel.contoso.com")]
+    public async Task Production_refuses_to_start_without_an_absolute_public_base_url(string baseUrl)
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Funnel:PublicBaseUrl"] = baseUrl })
+        {
+            EnvironmentName = "Production",
+        };
+        var refused = Record.Exception(() => app.CreateClient());
+        Assert.NotNull(refused);
+        Assert.Contains("Funnel:PublicBaseUrl", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Where the base comes from the request (Development), the QR image that holds it is not cached by anyone.</summary>
+    [Fact]
+    public async Task A_qr_built_from_the_request_is_not_cached()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Funnel:PublicBaseUrl"] = "" });
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        var code = await hq.CreateCode("s1");
+        var qr = await app.Anonymous().GetAsync($"/api/codes/{code}/qr.png");
+        Assert.True(qr.Headers.CacheControl?.NoStore);
+    }
 }

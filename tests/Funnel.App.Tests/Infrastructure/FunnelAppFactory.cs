@@ -59,6 +59,9 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     public string TablePrefix { get; }
 
+    /// <summary>The app's environment; "Testing" unless a test needs production's rules.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
     /// <summary>More service registrations after the app's (e.g. <see cref="EntraLikeTokens.Trust"/>).</summary>
     public Action<IServiceCollection>? MoreServices { get; init; }
     public string ConnectionString { get; }
@@ -68,7 +71,7 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
         builder.ConfigureServices(services =>
         {
@@ -101,6 +104,7 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
             ["Auth__SigningKey"] = SigningKey,
             ["Funnel__LeadHashKey"] = LeadHashKey,
             ["Funnel__CodeSigningKey"] = CodeSigningKey,
+            ["Funnel__PublicBaseUrl"] = "https://funnel.test",
             ["Journeys__MessageVisibilitySeconds"] = "15",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
