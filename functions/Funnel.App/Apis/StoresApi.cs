@@ -42,6 +42,10 @@ internal static class StoresApi
         {
             v.Add("timeZone", $"'{body.TimeZone}' is not a known IANA time zone (e.g. Asia/Shanghai, Europe/Berlin, UTC).");
         }
+        if (body.PhoneRegion is not null && !Core.Leads.ShopperIdentity.IsSupportedRegion(body.PhoneRegion))
+        {
+            v.Add("phoneRegion", $"'phoneRegion' is the store's country for phone numbers without a country code: an ISO 3166 code in capitals, e.g. CN, HK, SG ('{body.PhoneRegion}' is not one).");
+        }
         body.Journey?.Validate(v);
         if (!v.IsValid) return v.Problem();
 
@@ -52,7 +56,8 @@ internal static class StoresApi
             time.GetUtcNow(),
             body.AttributionWindowDays ?? StoreSettings.DefaultAttributionWindowDays,
             body.Currency ?? StoreSettings.DefaultCurrency,
-            body.Journey);
+            body.Journey,
+            body.PhoneRegion ?? Core.Leads.ShopperIdentity.DefaultPhoneRegion);
         await stores.SaveAsync(settings, cancellationToken);
         committer.Invalidate(storeId);
         return TypedResults.Ok(StoreResponse.From(settings));
@@ -146,15 +151,16 @@ internal static class StoresApi
     }
 
     internal sealed record StoreRequest(
-        string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone, int? AttributionWindowDays, string? Currency, JourneySettings? Journey);
+        string? Name, string? Region, int? GroupCapacity, int? MaxGroups, string? TimeZone, int? AttributionWindowDays, string? Currency, JourneySettings? Journey,
+        string? PhoneRegion = null);
 
     /// <summary><c>journey</c>: the nurture settings HQ set (fields left out take the defaults; see the README).</summary>
     internal sealed record StoreResponse(
         string StoreId, string Name, string Region, int GroupCapacity, int MaxGroups, string TimeZone, int AttributionWindowDays, string Currency,
-        JourneySettings Journey)
+        JourneySettings Journey, string PhoneRegion)
     {
         public static StoreResponse From(StoreSettings s) =>
-            new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone, s.AttributionWindowDays, s.Currency, s.JourneyOrDefaults);
+            new(s.StoreId, s.Name, s.Region, s.GroupCapacity, s.MaxGroupsPerTier, s.TimeZone, s.AttributionWindowDays, s.Currency, s.JourneyOrDefaults, s.PhoneRegion);
     }
 
     internal sealed record ClerkRequest(string? Name);

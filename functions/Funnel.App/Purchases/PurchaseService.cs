@@ -61,7 +61,7 @@ internal sealed class PurchaseService(
             throw new PurchaseRejectedException($"Currency {purchase.Currency} does not match store '{purchase.StoreId}''s currency {selling.Currency}.");
         }
 
-        var leadId = hasher.LeadIdFor(purchase.ShopperId);
+        var leadId = hasher.LeadIdFor(selling.ShopperIdentity(purchase.ShopperId));
         var (decision, credited) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);
 
         var sale = new PurchaseInput(purchase, leadId, PurchasePart.Sale, decision,

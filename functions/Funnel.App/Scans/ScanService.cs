@@ -34,7 +34,9 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
     public async Task<(ScanResult Scan, JourneyStage? Stage)> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var leadId = hasher.LeadIdFor(shopperId);
+        // The store's settings come from the lane's cache (no storage request on a warm lane); its country reads the phone number.
+        var store = await committer.GetSettingsAsync(code.StoreId, cancellationToken) ?? throw new StoreNotFoundException(code.StoreId);
+        var leadId = hasher.LeadIdFor(store.ShopperIdentity(shopperId));
         var now = time.GetUtcNow();
         var scanned = new Scanned(now, code.ClerkId, scanId is null ? null : JourneyEvents.ScanEventId(scanId));
 
@@ -43,7 +45,6 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
         JourneyStage? stage = null;
         if (known is null)
         {
-            var store = await committer.GetSettingsAsync(code.StoreId, cancellationToken) ?? throw new StoreNotFoundException(code.StoreId);
             isNewLead = await leads.LinkAsync(leadId, code.StoreId, code.ClerkId, now, cancellationToken);
             await journeys.StartAsync(store, leadId, scanned, cancellationToken);
             stage = JourneyStage.Awareness;

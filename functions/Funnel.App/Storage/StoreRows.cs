@@ -47,6 +47,7 @@ internal static class StoreRows
         ["AttributionWindowDays"] = s.AttributionWindowDays,
         ["Currency"] = s.Currency,
         ["Journey"] = s.Journey?.ToJson(),
+        ["PhoneRegion"] = s.PhoneRegion,
     };
 
     public static StoreSettings ToSettings(TableEntity e) => new(
@@ -59,7 +60,8 @@ internal static class StoreRows
         e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
         e.GetInt32("AttributionWindowDays") ?? StoreSettings.DefaultAttributionWindowDays,
         e.GetString("Currency") ?? StoreSettings.DefaultCurrency,
-        e.GetString("Journey") is { } journey ? JourneySettings.FromJson(journey) : null);
+        e.GetString("Journey") is { } journey ? JourneySettings.FromJson(journey) : null,
+        e.GetString("PhoneRegion") ?? Core.Leads.ShopperIdentity.DefaultPhoneRegion);
 
     public static TableEntity Group(string storeId, Group g) => new(storeId, GroupKey(g))
     {

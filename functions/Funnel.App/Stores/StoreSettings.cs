@@ -13,7 +13,8 @@ internal sealed record StoreSettings(
     DateTimeOffset UpdatedAt,
     int AttributionWindowDays = StoreSettings.DefaultAttributionWindowDays,
     string Currency = StoreSettings.DefaultCurrency,
-    JourneySettings? Journey = null)
+    JourneySettings? Journey = null,
+    string PhoneRegion = Core.Leads.ShopperIdentity.DefaultPhoneRegion)
 {
     public const int DefaultAttributionWindowDays = 30;
     public const int MaxAttributionWindowDays = 365;
@@ -26,6 +27,9 @@ internal sealed record StoreSettings(
     public Core.Journeys.JourneyPolicy JourneyPolicy => JourneyOrDefaults.Policy(TimeZones.Find(TimeZone));
 
     public TimeSpan AttributionWindow => TimeSpan.FromDays(AttributionWindowDays);
+
+    /// <summary>The identity a shopper gave here, as it is hashed: a phone number in E.164, read in this store's country.</summary>
+    public string ShopperIdentity(string shopperId) => Core.Leads.ShopperIdentity.Normalize(shopperId, PhoneRegion);
 }
 
 internal static class TimeZones
