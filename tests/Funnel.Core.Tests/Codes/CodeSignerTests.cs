@@ -80,4 +80,22 @@ public sealed class CodeSignerTests
     [Fact]
     public void Constructor_ShortKey_Throws() =>
         Assert.Throws<ArgumentException>(() => new CodeSigner(new byte[8]));
+
+    /// <summary>A code has exactly one valid spelling: padding, white space or other low bits in the last character make it malformed.</summary>
+    [Fact]
+    public void Only_the_canonical_spelling_verifies()
+    {
+        var code = Signer.Sign(new EntryCode("store-1", "clerk_7", null, "till"));
+        var dot = code.IndexOf('.', StringComparison.Ordinal);
+        var last = code[^1];
+        var sameBytesOtherBits = code[..^1] + (char)(last + 1); // one of the low bits the decoder ignores (when the last char carries spare bits)
+        string[] spellings = [code + "=", code[..dot] + "=" + code[dot..], code.Insert(3, " "), " " + code, code.Insert(dot + 2, "\n")];
+        foreach (var spelling in spellings)
+        {
+            Assert.False(Signer.TryVerify(spelling, out _, out var error), $"{spelling} verified");
+            Assert.Contains("format", error, StringComparison.Ordinal);
+        }
+        Assert.False(Signer.TryVerify(sameBytesOtherBits, out _, out _));
+        Assert.True(Signer.TryVerify(code, out _, out _));
+    }
 }
