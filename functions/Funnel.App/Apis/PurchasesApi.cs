@@ -19,11 +19,12 @@ internal static class PurchasesApi
     }
 
     /// <summary>
-    /// A till reports a sale: validated, then queued for the same handler as the queue and Service Bus paths
-    /// (202: it will be counted once, however often it is sent). Only for a pos token of the purchase's store.
+    /// A till reports a sale: validated (its fields, its store, the store's currency), then queued for the same handler as
+    /// the queue and Service Bus paths (202: it will be counted once, however often it is sent). Only for a pos token of
+    /// the purchase's store.
     /// </summary>
     internal static async Task<Results<Accepted<PurchaseAccepted>, ValidationProblem, ProblemHttpResult>> PostPurchase(
-        PurchaseMessage body, ClaimsPrincipal user, FunnelQueues queues, CancellationToken cancellationToken)
+        PurchaseMessage body, ClaimsPrincipal user, FunnelQueues queues, Lanes.StoreLanes lanes, CancellationToken cancellationToken)
     {
         if (!body.TryValidate(out var purchase, out var errors))
         {
@@ -39,6 +40,17 @@ internal static class PurchasesApi
         if (tokenStore != purchase!.StoreId)
         {
             return Problems.Forbidden($"This pos token belongs to store '{tokenStore}' and cannot report a sale of store '{purchase.StoreId}'.");
+        }
+        // What can be known now is said now, not found later in the poison queue, where the till never learns of it.
+        if (await lanes.GetSettingsAsync(purchase.StoreId, cancellationToken) is not { } store)
+        {
+            return Problems.NotFound($"Store '{purchase.StoreId}' does not exist; HQ creates it with PUT /api/stores/{purchase.StoreId}.");
+        }
+        if (purchase.Currency != store.Currency)
+        {
+            var v = new Validation();
+            v.Add("currency", $"Store '{store.StoreId}' sells in {store.Currency}; this sale is in {purchase.Currency}.");
+            return v.Problem();
         }
         await queues.Purchases.SendMessageAsync(BinaryData.FromString(JsonSerializer.Serialize(body, PurchaseMessage.Json)), cancellationToken: cancellationToken);
         return TypedResults.Accepted((string?)null, new PurchaseAccepted(purchase.PurchaseId, "queued"));

@@ -84,6 +84,12 @@ public sealed class PurchaseMessage
                 if (item.Qty is null or < 1) e.Add($"items[{i}].qty: a whole number of at least 1.");
                 if (item.Price is null or < 0) e.Add($"items[{i}].price: required, not negative.");
             }
+            // The documented rule: the amount is what the lines add up to (line prices after discounts), so a sale's
+            // revenue and its basket never disagree.
+            if (Amount is { } amount && amount >= 0 && Items.All(i => i.Qty is >= 1 && i.Price is >= 0) && Items.Sum(i => i.Qty!.Value * i.Price!.Value) is var sum && sum != amount)
+            {
+                e.Add($"amount: {amount.ToString(CultureInfo.InvariantCulture)} is not what the items add up to ({sum.ToString(CultureInfo.InvariantCulture)}, the sum of qty × price); send line prices after discounts.");
+            }
         }
         if (Channel is not null && !Ids.IsValid(Channel)) e.Add("channel: " + Ids.Describe("channel"));
 

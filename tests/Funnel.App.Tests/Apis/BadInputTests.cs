@@ -62,4 +62,19 @@ public sealed class BadInputTests(AzuriteFixture azurite)
         var qr = await app.Anonymous().GetAsync($"/api/codes/{code}/qr.png");
         Assert.Equal(TimeSpan.FromDays(1), qr.Headers.CacheControl?.MaxAge);
     }
+
+    /// <summary>What the HTTP path can know at once it says at once (before, the sale was accepted and then poisoned, and the till never learned).</summary>
+    [Fact]
+    public async Task A_purchase_for_an_unknown_store_or_in_another_currency_is_refused_at_once()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        await app.Hq().CreateStore("s1");
+        StringContent Sale(string store, string currency) => new(PurchaseFixtures.Message("p1", store, "walk-in", 12m, currency: currency), System.Text.Encoding.UTF8, "application/json");
+
+        var unknown = await (await app.As("pos", "s9").PostAsync("/api/purchases", Sale("s9", "CNY"))).Problem(HttpStatusCode.NotFound);
+        Assert.Contains("s9", unknown.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var currency = await (await app.As("pos", "s1").PostAsync("/api/purchases", Sale("s1", "EUR"))).Problem(HttpStatusCode.BadRequest);
+        Assert.Contains("CNY", currency.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await app.Queue("purchases").GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
 }

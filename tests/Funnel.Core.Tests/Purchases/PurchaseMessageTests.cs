@@ -28,6 +28,7 @@ public sealed class PurchaseMessageTests
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[],"purchasedAt":"2026-11-23T10:00:00Z"}""", "items")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":0,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "qty")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}]}""", "purchasedAt")]
+    [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":10,"currency":"CNY","items":[{"sku":"a","qty":2,"price":4.5}],"purchasedAt":"2026-11-23T10:00:00Z"}""", "add up to (9.0")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":"ten","currency":"CNY"}""", "not valid purchase JSON")]
     [InlineData("""{"purchaseId":"p","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"0001-01-01T00:00:00Z"}""", "plausible")]
     public void TryRead_BadMessage_SaysWhatIsWrong(string json, string expected)
