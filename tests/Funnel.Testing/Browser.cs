@@ -27,6 +27,9 @@ public sealed class Browser : IAsyncDisposable
             throw new InvalidOperationException(
                 $"Chromium is not at {ExecutablePath}. ./test.sh installs it (apt-get install chromium); or set FUNNEL_CHROMIUM to a Chromium binary.");
         }
+        // Expectations wait as long as actions do (15 s, not Playwright's 5): late in a full run the shared Azurite is
+        // slow, and a page that answers in 6 s there is not a broken page.
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         try
         {
