@@ -89,6 +89,18 @@ public sealed class StaffTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Accepted, (await pos.PostAsync("/api/purchases", new StringContent(PurchaseFixtures.Message("p3", "s2", "walk-in", 12m), System.Text.Encoding.UTF8, "application/json"))).StatusCode);
     }
 
+    /// <summary>In a user's token "azp" names the pages' app, not the user: an assignment of that id scopes no user.</summary>
+    [Fact]
+    public async Task A_users_token_is_never_scoped_by_the_app_it_signed_in_through()
+    {
+        await using var app = EntraApp();
+        var hq = await ChainAsync(app);
+        await (await hq.PutAsJsonAsync($"/api/stores/s1/staff/{EntraLikeTokens.PagesClientId}", new { })).Json(HttpStatusCode.OK);
+        var stranger = With(app, EntraLikeTokens.Create("0a1b2c3d-0000-4000-8000-00000000dead", [Roles.Store]));
+
+        await (await stranger.GetAsync("/api/stores/s1/groups")).Problem(HttpStatusCode.Forbidden);
+    }
+
     [Fact]
     public async Task A_token_that_carries_the_claims_keeps_them_and_hq_needs_no_assignment()
     {

@@ -44,11 +44,16 @@ public static class EntraLikeTokens
             o.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
         });
 
-    /// <summary>A user's token (oid) or, with <paramref name="clientId"/>, an application's (azp): roles and nothing store-shaped unless <paramref name="extra"/> adds it.</summary>
+    /// <summary>
+    /// A user's token (delegated through the pages: oid, scp, azp = the pages' client id) or, with
+    /// <paramref name="clientId"/>, an application's own (azp = its client id, no scp): roles and nothing store-shaped
+    /// unless <paramref name="extra"/> adds it.
+    /// </summary>
     public static string Create(string objectId, string[] roles, string? clientId = null, IReadOnlyDictionary<string, string>? extra = null,
         string? issuer = null, SecurityKey? key = null)
     {
         var claims = new List<Claim> { new("oid", objectId), new("tid", Tenant), new("ver", "2.0"), new("sub", "s-" + objectId), new("azp", clientId ?? PagesClientId) };
+        if (clientId is null) claims.Add(new Claim("scp", "access_as_user"));
         claims.AddRange(roles.Select(r => new Claim("roles", r)));
         foreach (var (type, value) in extra ?? new Dictionary<string, string>()) claims.Add(new Claim(type, value));
         var now = DateTime.UtcNow;
