@@ -1,5 +1,4 @@
 using Funnel.App.Extensions;
-using Funnel.App.Lanes;
 using Funnel.App.Stores;
 using Microsoft.Extensions.Options;
 using Funnel.App.Scans;
@@ -31,7 +30,7 @@ internal static class ScansApi
     /// and the scan are still recorded, and the shopper is seated on a later scan once there is room).
     /// </summary>
     internal static async Task<Results<Ok<ScanResponse>, ValidationProblem, ProblemHttpResult>> PostScan(
-        ScanRequest body, CodeSigner signer, ScanService scans, StoreLanes lanes, TimeProvider time, IOptions<FunnelOptions> options,
+        ScanRequest body, CodeSigner signer, ScanService scans, TimeProvider time, IOptions<FunnelOptions> options,
         CancellationToken cancellationToken)
     {
         var v = new Validation();
@@ -41,20 +40,18 @@ internal static class ScansApi
         if (!v.IsValid) return v.Problem();
         if (!signer.TryVerify(body.Code, out var code, out var error)) return Problems.BadRequest(error);
 
-        var (r, stage) = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
+        var (r, stage, store) = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
         if (r.Seat is null)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "groups-full", "Every group is full",
                 $"Every mass group of store '{code!.StoreId}' is full. The shopper is recorded as a lead and will get a seat on their next scan once the store has room (HQ can raise maxGroups or groupCapacity with PUT /api/stores/{code.StoreId}).",
                 new Dictionary<string, object?> { ["leadId"] = r.LeadId, ["storeId"] = code.StoreId });
         }
-        var settings = await lanes.GetSettingsAsync(code!.StoreId, cancellationToken);
-        var zone = settings?.Policy.TimeZone ?? TimeZoneInfo.Utc;
         return TypedResults.Ok(new ScanResponse(
-            r.LeadId, code.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, r.Replayed,
+            r.LeadId, code!.StoreId, r.ClerkId, r.IsNewLead, r.IsNewAtStore, r.Replayed,
             new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), JoinUrl(options.Value.GroupJoinUrlTemplate, code.StoreId, r.Seat.GroupId)),
             (stage ?? JourneyStage.Awareness).Name(),
-            TrialSlots.Next(time.GetUtcNow(), zone, TrialSlotsOffered)));
+            TrialSlots.Next(time.GetUtcNow(), store.Policy.TimeZone, TrialSlotsOffered)));
     }
 
     /// <summary>The messaging app's invite link for a group, from Funnel:GroupJoinUrlTemplate ({storeId}, {groupId}); null when none is set.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Funnel.App.Journeys;
 using Funnel.App.Lanes;
 using Funnel.App.Storage;
+using Funnel.App.Stores;
 using Funnel.Core.Codes;
 using Funnel.Core.Journeys;
 using Funnel.Core.Leads;
@@ -30,8 +31,8 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
     private static readonly Counter<long> ScansCounter = Meter.CreateCounter<long>("funnel.scans", description: "Scans committed.");
     private static readonly Histogram<double> ScanLatency = Meter.CreateHistogram<double>("funnel.scan.duration", "ms", "Time to commit a scan.");
 
-    /// <returns>The scan's outcome and the lead's journey stage after it (null: not known yet).</returns>
-    public async Task<(ScanResult Scan, JourneyStage? Stage)> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
+    /// <returns>The scan's outcome, the lead's journey stage after it (null: not known yet), and the store's settings it was read with.</returns>
+    public async Task<(ScanResult Scan, JourneyStage? Stage, StoreSettings Store)> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // The store's settings come from the lane's cache (no storage request on a warm lane); its country reads the phone number.
@@ -56,19 +57,19 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
         if (known is not null && (!committed.Replayed || scanId is not null))
         {
             await journeys.RaiseAsync(code.StoreId, leadId, scanned, cancellationToken);
-            stage = await StageAfterAsync(code.StoreId, leadId, scanned, cancellationToken);
+            stage = await StageAfterAsync(store, leadId, scanned, cancellationToken);
         }
 
         ScansCounter.Add(1, new KeyValuePair<string, object?>("outcome", committed.Replayed ? "replayed" : committed.Seat is null ? "no-seat" : "seated"));
         ScanLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return (committed, stage);
+        return (committed, stage, store);
     }
 
     /// <summary>The stage the journey will be at once it took the scan: the rules applied to the journey row (the journey applies them for real).</summary>
-    private async Task<JourneyStage?> StageAfterAsync(string storeId, string leadId, Scanned scanned, CancellationToken cancellationToken)
+    private async Task<JourneyStage?> StageAfterAsync(StoreSettings store, string leadId, Scanned scanned, CancellationToken cancellationToken)
     {
-        var stored = (await journeyRows.ReadAsync(storeId, leadId, cancellationToken))?.State;
-        if (stored is null || await committer.GetSettingsAsync(storeId, cancellationToken) is not { } store) return stored?.Stage;
-        return (JourneyStep.Decide(stored, [scanned], store.JourneyPolicy, leadId, storeId)?.After ?? stored).Stage;
+        var stored = (await journeyRows.ReadAsync(store.StoreId, leadId, cancellationToken))?.State;
+        if (stored is null) return null;
+        return (JourneyStep.Decide(stored, [scanned], store.JourneyPolicy, leadId, store.StoreId)?.After ?? stored).Stage;
     }
 }
