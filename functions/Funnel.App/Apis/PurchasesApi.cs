@@ -46,10 +46,10 @@ internal static class PurchasesApi
         {
             return Problems.NotFound($"Store '{purchase.StoreId}' does not exist; HQ creates it with PUT /api/stores/{purchase.StoreId}.");
         }
-        if (purchase.Currency != store.Currency)
+        if (store.CurrencyRefusal(purchase.Currency) is { } refusal)
         {
             var v = new Validation();
-            v.Add("currency", $"Store '{store.StoreId}' sells in {store.Currency}; this sale is in {purchase.Currency}.");
+            v.Add("currency", refusal);
             return v.Problem();
         }
         await queues.Purchases.SendMessageAsync(BinaryData.FromString(JsonSerializer.Serialize(body, PurchaseMessage.Json)), cancellationToken: cancellationToken);

@@ -56,10 +56,7 @@ internal sealed class PurchaseService(
 
         var selling = await lanes.GetSettingsAsync(purchase.StoreId, cancellationToken)
             ?? throw new PurchaseRejectedException($"Store '{purchase.StoreId}' does not exist.");
-        if (purchase.Currency != selling.Currency)
-        {
-            throw new PurchaseRejectedException($"Currency {purchase.Currency} does not match store '{purchase.StoreId}''s currency {selling.Currency}.");
-        }
+        if (selling.CurrencyRefusal(purchase.Currency) is { } refusal) throw new PurchaseRejectedException(refusal);
 
         var leadId = hasher.LeadIdFor(selling.ShopperIdentity(purchase.ShopperId));
         var (decision, credited) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);

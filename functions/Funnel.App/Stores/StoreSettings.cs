@@ -28,6 +28,10 @@ internal sealed record StoreSettings(
 
     public TimeSpan AttributionWindow => TimeSpan.FromDays(AttributionWindowDays);
 
+    /// <summary>Why a sale in <paramref name="currency"/> cannot be this store's; null when it can. One rule for the HTTP check and the handler.</summary>
+    public string? CurrencyRefusal(string currency) =>
+        currency == Currency ? null : $"Store '{StoreId}' sells in {Currency}; this sale is in {currency}.";
+
     /// <summary>The identity a shopper gave here, as it is hashed: a phone number in E.164, read in this store's country.</summary>
     public string ShopperIdentity(string shopperId) => Core.Leads.ShopperIdentity.Normalize(shopperId, PhoneRegion);
 }
