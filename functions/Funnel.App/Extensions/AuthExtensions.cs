@@ -12,7 +12,7 @@ internal static class AuthExtensions
     public static IServiceCollection AddFunnelAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .Validate(a => a.UsesEntraId || (a.SigningKey.Length >= AuthOptions.MinSigningKeyLength && !SecretKeyAttribute.IsPlaceholder(a.SigningKey)),
+            .Validate(a => a.UsesEntraId || SecretKeyAttribute.IsAcceptable(a.SigningKey),
                 $"Auth is not configured: set Auth:SigningKey (at least {AuthOptions.MinSigningKeyLength} random characters, not the sample's placeholder; ./run.sh writes one into " +
                 "local.settings.json) or Auth:Authority and Auth:Audience for Entra ID.")
             .ValidateOnStart();

@@ -15,6 +15,9 @@ internal sealed class SecretKeyAttribute : ValidationAttribute
 
     public static bool IsPlaceholder(string key) => Placeholders.Any(p => key.Contains(p, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The rule itself, for keys that are only sometimes required (Auth:SigningKey, not with Entra ID).</summary>
+    public static bool IsAcceptable(string key) => key.Length >= MinLength && !IsPlaceholder(key);
+
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
         var key = value as string ?? "";
