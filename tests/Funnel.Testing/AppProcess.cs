@@ -22,7 +22,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <param name="dll">The app's Funnel.App.dll (a test's output folder has one; benchmarks use the Release build).</param>
     /// <param name="settings">Settings as environment variables ("A__B" for "A:B").</param>
-    public static async Task<AppProcess> StartAsync(string dll, IReadOnlyDictionary<string, string> settings, Action<string>? log = null)
+    public static Task<AppProcess> StartAsync(string dll, IReadOnlyDictionary<string, string> settings, Action<string>? log = null)
     {
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build the app first.");
         var port = FreePorts.Take();
@@ -30,10 +30,32 @@ public sealed class AppProcess : IAsyncDisposable
         {
             ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" },
             WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
+        return StartAsync(info, port, settings, log, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// A packaged custom handler started the way the Functions host starts one: the executable host.json names, in its
+    /// working directory, told its port in FUNCTIONS_CUSTOMHANDLER_PORT, with no dotnet on PATH and no DOTNET_ROOT (a
+    /// self-contained app needs neither). It must answer /healthz within <paramref name="limit"/>.
+    /// </summary>
+    public static Task<AppProcess> StartHandlerAsync(string executable, string workingDirectory, IReadOnlyDictionary<string, string> settings, TimeSpan limit,
+        Action<string>? log = null)
+    {
+        var port = FreePorts.Take();
+        var info = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory };
+        info.Environment.Remove("DOTNET_ROOT");
+        info.Environment["PATH"] = "/nonexistent";
+        info.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
+        return StartAsync(info, port, settings, log, limit);
+    }
+
+    private static async Task<AppProcess> StartAsync(ProcessStartInfo info, int port, IReadOnlyDictionary<string, string> settings, Action<string>? log, TimeSpan limit)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings) info.Environment[key] = value;
@@ -43,22 +65,23 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var app = new AppProcess(process, $"http://127.0.0.1:{port}");
-        using var http = new HttpClient();
-        for (var i = 0; i < 240; i++)
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < limit)
         {
             if (process.HasExited) throw new InvalidOperationException($"The app exited with code {process.ExitCode} while starting.");
             try
             {
                 if ((await http.GetAsync(new Uri(app.BaseUrl + "/healthz"))).IsSuccessStatusCode) return app;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening (or answering) yet
             }
             await Task.Delay(250);
         }
         await app.DisposeAsync();
-        throw new InvalidOperationException("The app did not become healthy in 60 s.");
+        throw new InvalidOperationException($"The app did not become healthy in {limit.TotalSeconds:0} s.");
     }
 
     /// <summary>Ends the process at once, as a crash or an evicted instance would: no graceful stop.</summary>

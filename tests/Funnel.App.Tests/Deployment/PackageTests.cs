@@ -69,45 +69,16 @@ public sealed class PackageTests(AzuriteFixture azurite)
         }
     }
 
-    /// <summary>
-    /// The executable from the package, started the way the Functions host starts a custom handler: in its working
-    /// directory, told its port in FUNCTIONS_CUSTOMHANDLER_PORT, with no dotnet on PATH and no DOTNET_ROOT.
-    /// </summary>
+    /// <summary>The executable from the package, started the way the Functions host starts a custom handler (<see cref="AppProcess.StartHandlerAsync"/>).</summary>
     private async Task StartsAsTheHostStartsItAsync(string executable, string workingDirectory)
     {
         await using var factory = new FunnelAppFactory(azurite.Server.ConnectionString);
-        var port = FreePorts.Take();
-        var info = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.Environment.Remove("DOTNET_ROOT");
-        info.Environment["PATH"] = "/nonexistent";
-        info.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
-        foreach (var (key, value) in factory.ProcessSettings()) info.Environment[key] = value;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var started = Stopwatch.StartNew();
-            var healthy = false;
-            while (!healthy && started.Elapsed < FlexStartLimit && !process.HasExited)
-            {
-                try { healthy = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"))).IsSuccessStatusCode; }
-                catch (HttpRequestException) { await Task.Delay(250); }
-                catch (TaskCanceledException) { }
-            }
-            Assert.True(healthy, $"The packaged app did not answer /healthz on FUNCTIONS_CUSTOMHANDLER_PORT within {FlexStartLimit.TotalSeconds} s " +
-                $"(exited: {process.HasExited}).\n{string.Join('\n', log.TakeLast(30))}");
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
+        AppProcess? app = null;
+        var failure = await Record.ExceptionAsync(async () => app = await AppProcess.StartHandlerAsync(executable, workingDirectory, factory.ProcessSettings(), FlexStartLimit, log.Enqueue));
+        if (app is not null) await app.DisposeAsync();
+        Assert.True(failure is null, $"The packaged app did not answer /healthz on FUNCTIONS_CUSTOMHANDLER_PORT within {FlexStartLimit.TotalSeconds} s: " +
+            $"{failure?.Message}\n{string.Join('\n', log.TakeLast(30))}");
     }
 
     private static async Task RunAsync(string file, string[] arguments, string directory)
