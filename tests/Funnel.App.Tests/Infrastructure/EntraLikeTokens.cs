@@ -56,33 +56,27 @@ public static class EntraLikeTokens
         if (clientId is null) claims.Add(new Claim("scp", "access_as_user"));
         claims.AddRange(roles.Select(r => new Claim("roles", r)));
         foreach (var (type, value) in extra ?? new Dictionary<string, string>()) claims.Add(new Claim(type, value));
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Subject = new ClaimsIdentity(claims),
-            Issuer = issuer ?? Issuer,
-            Audience = Audience,
-            IssuedAt = now,
-            NotBefore = now.AddMinutes(-1),
-            Expires = now.AddHours(1),
-            SigningCredentials = new SigningCredentials(key ?? Key, SecurityAlgorithms.RsaSha256),
-        });
+        return Sign(claims, Audience, issuer ?? Issuer, key ?? Key);
     }
 
     /// <summary>An ID token as Entra returns it to the pages' sign-in (MSAL checks the nonce it sent).</summary>
-    public static string IdToken(string objectId, string nonce)
+    public static string IdToken(string objectId, string nonce) =>
+        Sign([new Claim("oid", objectId), new Claim("tid", Tenant), new Claim("sub", "s-" + objectId), new Claim("nonce", nonce),
+            new Claim("name", "Ana"), new Claim("preferred_username", "ana@contoso.example"), new Claim("ver", "2.0")], PagesClientId, Issuer, Key);
+
+    /// <summary>A token valid from a minute ago for an hour, RS256-signed.</summary>
+    private static string Sign(IEnumerable<Claim> claims, string audience, string issuer, SecurityKey key)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Subject = new ClaimsIdentity([new Claim("oid", objectId), new Claim("tid", Tenant), new Claim("sub", "s-" + objectId), new Claim("nonce", nonce),
-                new Claim("name", "Ana"), new Claim("preferred_username", "ana@contoso.example"), new Claim("ver", "2.0")]),
-            Issuer = Issuer,
-            Audience = PagesClientId,
+            Subject = new ClaimsIdentity(claims),
+            Issuer = issuer,
+            Audience = audience,
             IssuedAt = now,
             NotBefore = now.AddMinutes(-1),
             Expires = now.AddHours(1),
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
     }
 }
