@@ -6,7 +6,6 @@ builder.AddFunnel();
 var app = builder.Build();
 app.UseFunnel();
 await app.RunAsync();
-return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -8,7 +8,7 @@ import { api, markReady } from "./common.js";
 const TokenKey = "funnel.token";
 
 /** Claims of a JWT (display only: the server checks the signature on every call). */
-export function claimsOf(token) {
+function claimsOf(token) {
   try {
     const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
     const json = decodeURIComponent(Array.from(atob(part), c => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""));
