@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Funnel.App.Auth;
+using Funnel.Core.Codes;
 using Funnel.App.Extensions;
 using Funnel.App.Journeys;
 using Funnel.App.Storage;
@@ -12,8 +13,9 @@ namespace Funnel.App.Apis;
 
 /// <summary>
 /// Journey events and the follow-ups they create. Events come from the store's staff (any type) or from the shopper's
-/// front end, which holds the lead id (unguessable: a keyed hash) and may send what a shopper does: open content,
-/// book a trial, ask a question, opt out, complain. Marking a trial completed or a question answered is staff work.
+/// front end, with the session its scan answered (<see cref="ShopperAccess"/>), which may send what a shopper does:
+/// open content, book a trial, ask a question, opt out, complain; stamped with the server's time. Marking a trial
+/// completed or a question answered is staff work.
 /// </summary>
 internal static class JourneysApi
 {
@@ -42,35 +44,28 @@ internal static class JourneysApi
     }
 
     /// <summary>
-    /// Raises one event to the lead's journey at a store: the token's store for staff; for hq or the shopper,
-    /// <c>?storeId=</c> or else the store the lead was first seen at. 202 once the event is durably queued for the
-    /// journey, with its event id (the client's, or a new one) and where to see the outcome. The journey applies an
-    /// event id once, however often it is sent.
+    /// Raises one event to the lead's journey at a store: the session's store for the shopper, the token's for
+    /// store staff; for hq, <c>?storeId=</c> or else the store the lead was first seen at. 202 once the event is durably
+    /// queued for the journey, with its event id (the client's, or a new one) and where to see the outcome. The journey
+    /// applies an event id once, however often it is sent.
     /// </summary>
     internal static async Task<Results<Accepted<EventResponse>, ValidationProblem, ProblemHttpResult>> PostEvent(
-        string leadId, string? storeId, EventRequest body, ClaimsPrincipal user, LeadRepository leads, JourneyService journeys,
+        string leadId, string? storeId, EventRequest body, HttpContext http, ShopperSessions sessions, LeadRepository leads, JourneyService journeys,
         TimeProvider time, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var now = time.GetUtcNow();
+        var (caller, refused) = ShopperAccess.Check(http, sessions, now, leadId, storeId);
+        if (refused is not null) return refused;
+        if (!caller!.IsStaff && StaffTypes.Contains(body.Type))
+        {
+            return Problems.Forbidden($"'{body.Type}' is recorded by the store's staff: send it with a clerk or store token.");
+        }
         var v = new Validation();
-        var e = Read(body with { EventId = body.EventId ?? Guid.NewGuid().ToString("N") }, now, v);
+        var e = Read(body with { EventId = body.EventId ?? Guid.NewGuid().ToString("N") }, now, v, caller.IsStaff);
         if (!v.IsValid || e is null) return v.Problem();
 
-        var staff = user.IsInRole(Roles.Hq) || user.IsInRole(Roles.Store) || user.IsInRole(Roles.Clerk);
-        if (!staff && StaffTypes.Contains(body.Type))
-        {
-            return Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "Staff only",
-                $"'{body.Type}' is recorded by the store's staff: send it with a clerk or store token.");
-        }
-        if (staff && !user.IsInRole(Roles.Hq))
-        {
-            var own = user.FindFirstValue(Roles.StoreIdClaim) ?? "";
-            if (storeId is not null && storeId != own) return Problems.Forbidden($"The token is scoped to store '{own}' and cannot reach store '{storeId}'.");
-            storeId = own;
-        }
-        if (storeId is not null && !Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
-        storeId ??= (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
+        storeId = caller.StoreId ?? (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
         if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
         // The membership exists only once the journey does (a scan starts the journey before it seats the lead).
         if (!await leads.IsMemberAsync(storeId, leadId, cancellationToken))
@@ -87,14 +82,15 @@ internal static class JourneysApi
     /// <summary>
     /// What an event raised to the journey came to: <c>pending</c> until the journey took it, then <c>applied</c>,
     /// <c>ignored</c> (the stage did not take it), <c>duplicate</c> or <c>failed</c>; with the journey's stage and
-    /// step version. The journey keeps the outcomes of its latest 32 events with ids. Whoever holds the lead id may ask
-    /// (as whoever may send the event).
+    /// step version. The journey keeps the outcomes of its latest 32 events with ids. Whoever may send the event may
+    /// ask: the shopper with their session, the store's staff.
     /// </summary>
     internal static async Task<Results<Ok<EventOutcomeResponse>, ProblemHttpResult>> GetEventOutcome(
-        string leadId, string storeId, string eventId, JourneyService journeys, CancellationToken cancellationToken)
+        string leadId, string storeId, string eventId, HttpContext http, ShopperSessions sessions, TimeProvider time, JourneyService journeys,
+        CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
-        if (!Ids.IsValid(storeId)) return Problems.BadRequest(Ids.Describe("storeId"));
+        if (ShopperAccess.Check(http, sessions, time.GetUtcNow(), leadId, storeId).Refused is { } refused) return refused;
         if (!Ids.IsValid(eventId)) return Problems.BadRequest(Ids.Describe("eventId"));
         if (await journeys.StatusAsync(storeId, leadId, cancellationToken) is not { } status)
         {
@@ -119,8 +115,11 @@ internal static class JourneysApi
             : TypedResults.Ok(history);
     }
 
-    /// <summary>The event a request describes, or null with what is wrong added to <paramref name="v"/>.</summary>
-    internal static JourneyEvent? Read(EventRequest body, DateTimeOffset now, Validation v)
+    /// <summary>
+    /// The event a request describes, or null with what is wrong added to <paramref name="v"/>. A shopper's event
+    /// happens when it arrives: only staff may say when (<c>at</c>, up to <see cref="MaxEventAge"/> ago).
+    /// </summary>
+    internal static JourneyEvent? Read(EventRequest body, DateTimeOffset now, Validation v, bool byStaff = true)
     {
         if (string.IsNullOrEmpty(body.Type))
         {
@@ -133,15 +132,16 @@ internal static class JourneysApi
             return null;
         }
         v.Id("eventId", body.EventId, required: false);
+        if (!byStaff && body.At is not null) v.Add("at", "'at' is for staff: a shopper's event is stamped with the time it arrives. Leave it out.");
         var at = body.At ?? now;
         if (at > now + TimeSpan.FromMinutes(5)) v.Add("at", "'at' is in the future; send when the event happened (ISO 8601), or leave it out for now.");
         else if (at < now - MaxEventAge) v.Add("at", $"'at' is more than {MaxEventAge.TotalDays} days ago; events that old are not applied.");
         var questionId = body.Data?.QuestionId;
-        if (body.Type is "question-asked" or "question-answered")
+        if (body.Type is "question-asked" or "question-answered" && questionId is null)
         {
-            if (questionId is null) v.Add("data.questionId", $"'{body.Type}' needs data.questionId (the question's id, as the front end chose it when it was asked).");
-            else if (!Ids.IsValid(questionId)) v.Add("data.questionId", Ids.Describe("data.questionId"));
+            v.Add("data.questionId", $"'{body.Type}' needs data.questionId (the question's id, as the front end chose it when it was asked).");
         }
+        else if (questionId is not null && !Ids.IsValid(questionId)) v.Add("data.questionId", Ids.Describe("data.questionId"));
         var slot = body.Data?.Slot;
         if (body.Type == "trial-booked")
         {
@@ -158,7 +158,7 @@ internal static class JourneysApi
             "question-asked" => new QuestionAsked(at, questionId!, body.EventId),
             "question-answered" => new QuestionAnswered(at, questionId!, body.EventId),
             "opted-out" => new OptedOut(at, body.EventId),
-            "complaint" => new Complained(at, body.EventId),
+            "complaint" => new Complained(at, body.EventId, questionId),
             _ => throw new InvalidOperationException(body.Type),
         };
     }

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text;
+using Funnel.Core.Codes;
 
 namespace Funnel.App.Extensions;
 
 /// <summary>Settings under "Funnel".</summary>
-internal sealed class FunnelOptions
+internal sealed class FunnelOptions : IValidatableObject
 {
     public const string Section = "Funnel";
 
@@ -12,9 +13,47 @@ internal sealed class FunnelOptions
     [Required, SecretKey]
     public string LeadHashKey { get; set; } = "";
 
-    /// <summary>Key that signs QR codes. Changing it invalidates every printed code.</summary>
+    /// <summary>
+    /// Key that signs QR codes, share links and shopper sessions. To replace it without voiding printed codes, move it
+    /// to <see cref="PreviousCodeSigningKeys"/> under its id and give the new key a new <see cref="CodeSigningKeyId"/>.
+    /// </summary>
     [Required, SecretKey]
     public string CodeSigningKey { get; set; } = "";
+
+    /// <summary>
+    /// The id of <see cref="CodeSigningKey"/>, written into everything it signs (1–8 lowercase letters or digits).
+    /// "0", the default, is the key Funnel had before keys had ids: its codes carry no id, as printed before.
+    /// </summary>
+    public string CodeSigningKeyId { get; set; } = SigningKeys.LegacyId;
+
+    /// <summary>Earlier code-signing keys by id, still accepted for what they signed (printed codes); nothing new is signed with them.</summary>
+    public Dictionary<string, string> PreviousCodeSigningKeys { get; set; } = [];
+
+    /// <summary>How long the shopper session a scan answers is good for (minutes).</summary>
+    [Range(5, 7 * 24 * 60)]
+    public int ShopperSessionMinutes { get; set; } = 24 * 60;
+
+    /// <summary>The key ring <see cref="CodeSigningKey"/> and <see cref="PreviousCodeSigningKeys"/> make.</summary>
+    public SigningKeys CodeKeys() => new(CodeSigningKeyId, KeyBytes(CodeSigningKey),
+        PreviousCodeSigningKeys.ToDictionary(k => k.Key, k => KeyBytes(k.Value), StringComparer.Ordinal));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CodeKeysProblem() is { } problem) yield return new ValidationResult(problem, [nameof(PreviousCodeSigningKeys)]);
+    }
+
+    /// <summary>Null when the key ring is usable; otherwise what is wrong with it.</summary>
+    public string? CodeKeysProblem()
+    {
+        if (!SigningKeys.IsValidId(CodeSigningKeyId)) return $"Funnel:CodeSigningKeyId '{CodeSigningKeyId}' must be 1-8 lowercase letters or digits.";
+        if (PreviousCodeSigningKeys.ContainsKey(CodeSigningKeyId)) return $"Funnel:PreviousCodeSigningKeys lists the current key id '{CodeSigningKeyId}' again: give the new key a new id.";
+        foreach (var (id, key) in PreviousCodeSigningKeys)
+        {
+            if (!SigningKeys.IsValidId(id)) return $"Funnel:PreviousCodeSigningKeys: the key id '{id}' must be 1-8 lowercase letters or digits.";
+            if (!SecretKeyAttribute.IsAcceptable(key)) return $"Funnel:PreviousCodeSigningKeys:{id} must be the key that signed those codes (at least {SecretKeyAttribute.MinLength} characters, not a placeholder).";
+        }
+        return null;
+    }
 
     /// <summary>
     /// Base URL shoppers reach (scan URLs, share links and QR codes are built on it). Empty, in Development and tests

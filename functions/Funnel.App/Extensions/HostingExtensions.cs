@@ -40,9 +40,11 @@ internal static class HostingExtensions
             .Validate(o => o.HasValidPublicBaseUrl(hostBuiltUrlsAllowed), FunnelOptions.PublicBaseUrlRequired)
             .ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new CodeSigner(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeKeys());
+        services.AddSingleton(sp => new CodeSigner(sp.GetRequiredService<SigningKeys>()));
+        services.AddSingleton(sp => new Core.Campaigns.ShareLinks(sp.GetRequiredService<SigningKeys>()));
+        services.AddSingleton(sp => new ShopperSessions(sp.GetRequiredService<SigningKeys>()));
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
-        services.AddSingleton(sp => new Core.Campaigns.ShareLinks(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.CodeSigningKey)));
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();

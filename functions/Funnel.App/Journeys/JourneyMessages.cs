@@ -33,7 +33,7 @@ internal sealed record JourneyEventMessage(
         QuestionAsked q => new("question-asked", q.At, q.EventId, QuestionId: q.QuestionId),
         QuestionAnswered a => new("question-answered", a.At, a.EventId, QuestionId: a.QuestionId),
         OptedOut o => new("opted-out", o.At, o.EventId),
-        Complained c => new("complaint", c.At, c.EventId),
+        Complained c => new("complaint", c.At, c.EventId, QuestionId: c.QuestionId),
         Purchased p => new("purchased", p.At, p.EventId),
         _ => throw new ArgumentException($"{e.GetType().Name} is not raised to a journey.", nameof(e)),
     };
@@ -48,7 +48,7 @@ internal sealed record JourneyEventMessage(
         "question-asked" when QuestionId is { } q => new QuestionAsked(At, q, EventId),
         "question-answered" when QuestionId is { } q => new QuestionAnswered(At, q, EventId),
         "opted-out" => new OptedOut(At, EventId),
-        "complaint" => new Complained(At, EventId),
+        "complaint" => new Complained(At, EventId, QuestionId),
         "purchased" => new Purchased(At, EventId),
         _ => null,
     };

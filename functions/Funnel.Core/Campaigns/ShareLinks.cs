@@ -11,9 +11,13 @@ public sealed record ShareLink(string CampaignId, string AssetId, string StoreId
 /// Signed, self-contained share tokens in Funnel's token format (<see cref="SignedTokens"/>), domain "share|", so a
 /// share token can never pass for a QR code signed with the same key (or the reverse).
 /// </summary>
-public sealed class ShareLinks(byte[] key)
+public sealed class ShareLinks(SigningKeys keys)
 {
-    private readonly SignedTokens _tokens = new(key.Length >= 16 ? key : throw new ArgumentException("The signing key must be at least 16 bytes.", nameof(key)), "share|");
+    private readonly SignedTokens _tokens = new(keys, "share|");
+
+    public ShareLinks(byte[] key) : this(SigningKeys.Legacy(key))
+    {
+    }
 
     public string Sign(ShareLink link)
     {
@@ -31,7 +35,12 @@ public sealed class ShareLinks(byte[] key)
         var check = token is null || token.IndexOf('.', StringComparison.Ordinal) > 1024 ? TokenCheck.Malformed : _tokens.Open(token, out payload);
         if (check != TokenCheck.Valid)
         {
-            error = check == TokenCheck.Forged ? "This share link has been altered or was not issued by Funnel." : "This link is not a Funnel share link.";
+            error = check switch
+            {
+                TokenCheck.Forged => "This share link has been altered or was not issued by Funnel.",
+                TokenCheck.UnknownKey => "This share link was signed with a key Funnel no longer accepts; ask the store for a new one.",
+                _ => "This link is not a Funnel share link.",
+            };
             return false;
         }
         var fields = Encoding.UTF8.GetString(payload).Split('|');

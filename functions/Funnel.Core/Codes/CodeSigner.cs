@@ -4,7 +4,7 @@ namespace Funnel.Core.Codes;
 
 /// <summary>
 /// Turns an <see cref="EntryCode"/> into an opaque, URL-safe, HMAC-signed string and back.
-/// Format: base64url(payload) "." base64url(first 16 bytes of HMAC-SHA256(key, "v1." + payload)).
+/// Format: <see cref="SignedTokens"/> with domain "v1." (a key id first when the code was signed with a key other than the legacy one).
 /// The payload is "storeId|clerkId|campaignId|channel" (ids never contain '|', see <see cref="Ids"/>).
 /// The same code inputs always give the same string, so issuing a code twice is harmless.
 /// </summary>
@@ -14,11 +14,14 @@ public sealed class CodeSigner
     private const int MaxCodeLength = 512;
     private readonly SignedTokens _tokens;
 
-    public CodeSigner(byte[] key)
+    public CodeSigner(byte[] key) : this(SigningKeys.Legacy(key))
     {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length < 16) throw new ArgumentException("The code-signing key must be at least 16 bytes.", nameof(key));
-        _tokens = new SignedTokens(key, Version);
+    }
+
+    public CodeSigner(SigningKeys keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _tokens = new SignedTokens(keys, Version);
     }
 
     public string Sign(EntryCode code)
@@ -43,6 +46,9 @@ public sealed class CodeSigner
                 return false;
             case TokenCheck.Forged:
                 error = "The code's signature does not match: it was altered or not issued by this Funnel.";
+                return false;
+            case TokenCheck.UnknownKey:
+                error = "The code was signed with a key this Funnel no longer accepts (retired); ask the store for a current code.";
                 return false;
         }
         var parts = Encoding.UTF8.GetString(payload).Split('|');

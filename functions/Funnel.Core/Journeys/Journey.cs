@@ -30,7 +30,7 @@ public static partial class Journey
             case TrialCompleted: t.CompleteTrial(); break;
             case QuestionAsked asked: t.Ask(asked.QuestionId); break;
             case QuestionAnswered answered: t.Answer(answered.QuestionId); break;
-            case Complained: t.Complain(); break;
+            case Complained complained: t.Complain(complained.QuestionId); break;
             case Purchased: t.End(JourneyStage.Converted, "purchased"); break;
             case OptedOut: t.End(JourneyStage.OptedOut, "opted out"); break;
             default: throw new ArgumentException($"Unknown journey event {e.GetType().Name}.", nameof(e));
@@ -178,6 +178,7 @@ public static partial class Journey
                 return;
             }
             Engage($"question {questionId} asked");
+            _state = S with { AskedQuestions = [.. (S.AskedQuestions ?? []).Append(questionId).TakeLast(JourneyState.AskedQuestionLimit)] };
             var due = now + policy.AnswerDeadline;
             Open("answer-question", due, questionId);
             Schedule(TimerKind.AnswerDeadline, due, questionId);
@@ -201,11 +202,20 @@ public static partial class Journey
             if (inTime) _effects.Add(new CountMetric(FunnelMetric.QuestionInTime, S.ClerkId, now));
         }
 
-        public void Complain()
+        /// <summary>
+        /// One complaint counts per question the lead asked and one per visit (its guided trial) in a journey
+        /// generation: the complaint rate judges clerks, so a repeated complaint, or one about a question never asked,
+        /// is not taken.
+        /// </summary>
+        public void Complain(string? questionId)
         {
             if (_state is null) return;
+            if (questionId is not null && !(S.AskedQuestions ?? []).Contains(questionId)) return;
+            var about = questionId is null ? "trial" : "question:" + questionId;
+            if ((S.ComplaintsAbout ?? []).Contains(about)) return;
+            _state = S with { ComplaintsAbout = [.. (S.ComplaintsAbout ?? []).Append(about)] };
             _changed = true;
-            Log("complaint");
+            Log(questionId is null ? "complaint about the visit" : $"complaint about question {questionId}");
             _effects.Add(new CountMetric(FunnelMetric.Complaint, S.ClerkId, now));
         }
 

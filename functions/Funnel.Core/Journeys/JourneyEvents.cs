@@ -26,7 +26,8 @@ public sealed record QuestionAnswered(DateTimeOffset At, string QuestionId, stri
 
 public sealed record OptedOut(DateTimeOffset At, string? EventId = null) : JourneyEvent(At, EventId);
 
-public sealed record Complained(DateTimeOffset At, string? EventId = null) : JourneyEvent(At, EventId);
+/// <summary>A complaint about a question the lead asked (<paramref name="QuestionId"/>), or else about their visit and its guided trial.</summary>
+public sealed record Complained(DateTimeOffset At, string? EventId = null, string? QuestionId = null) : JourneyEvent(At, EventId);
 
 public sealed record Purchased(DateTimeOffset At, string? EventId = null) : JourneyEvent(At, EventId);
 

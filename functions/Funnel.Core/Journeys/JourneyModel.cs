@@ -55,7 +55,8 @@ public sealed record ClerkTask(string TaskId, string Kind, DateTimeOffset DueAt,
 /// One lead's nurture path at one store. <see cref="Version"/> grows with every transition; timers remember the
 /// version they were set at. <see cref="RecentEventIds"/> applies an event id once. <see cref="Timers"/> is what the
 /// journey is waiting for; <see cref="Tasks"/> the clerk follow-ups open; <see cref="MessagesByDay"/> the messages
-/// sent per store-local day (for the frequency cap).
+/// sent per store-local day (for the frequency cap); <see cref="AskedQuestions"/> and <see cref="ComplaintsAbout"/> what
+/// a complaint may be about in this generation and what was complained about already (each counts once).
 /// </summary>
 public sealed record JourneyState(
     string LeadId,
@@ -73,9 +74,14 @@ public sealed record JourneyState(
     IReadOnlyList<string> RecentEventIds,
     IReadOnlyList<JourneyHistoryEntry> History,
     DateTimeOffset? EndedAt = null,
-    string? CohortGroupId = null)
+    string? CohortGroupId = null,
+    IReadOnlyList<string>? AskedQuestions = null,
+    IReadOnlyList<string>? ComplaintsAbout = null)
 {
     public const int RecentEventIdLimit = 32;
+
+    /// <summary>Question ids remembered for complaints (the latest); with ids of up to 64 characters, a few KB at most.</summary>
+    public const int AskedQuestionLimit = 64;
 
     /// <summary>History lines kept (the oldest go first): a journey row stays far below the 64 KB a Table property holds.</summary>
     public const int HistoryLimit = 50;

@@ -79,4 +79,50 @@ public sealed class SettingsTests(AzuriteFixture azurite)
         var qr = await app.Anonymous().GetAsync($"/api/codes/{code}/qr.png");
         Assert.True(qr.Headers.CacheControl?.NoStore);
     }
+
+    /// <summary>The code-signing key is replaced: codes printed under the old one still scan, new ones carry the new id, a retired key's codes are refused.</summary>
+    [Fact]
+    public async Task Rotating_the_code_signing_key_keeps_printed_codes_valid()
+    {
+        var prefix = "rot" + Guid.NewGuid().ToString("N")[..8];
+        const string NewKey = "the-replacement-code-signing-key-0123456789";
+        string printed;
+        await using (var before = new FunnelAppFactory(azurite.Server.ConnectionString, prefix))
+        {
+            await before.Hq().CreateStore("s1");
+            printed = await before.Hq().CreateCode("s1");
+        }
+        await using var rotated = new FunnelAppFactory(azurite.Server.ConnectionString, prefix, new Dictionary<string, string?>
+        {
+            ["Funnel:CodeSigningKey"] = NewKey,
+            ["Funnel:CodeSigningKeyId"] = "1",
+            ["Funnel:PreviousCodeSigningKeys:0"] = FunnelAppFactory.CodeSigningKey,
+        });
+        await using var retired = new FunnelAppFactory(azurite.Server.ConnectionString, prefix, new Dictionary<string, string?>
+        {
+            ["Funnel:CodeSigningKey"] = NewKey,
+            ["Funnel:CodeSigningKeyId"] = "1",
+        });
+
+        await (await rotated.Anonymous().Scan(printed, "+8613800000001")).Json(System.Net.HttpStatusCode.OK);
+        var fresh = await rotated.Hq().CreateCode("s1");
+        Assert.StartsWith("1.", fresh, StringComparison.Ordinal);
+        await (await retired.Anonymous().Scan(fresh, "+8613800000002")).Json(System.Net.HttpStatusCode.OK);
+        var refused = await (await retired.Anonymous().Scan(printed, "+8613800000003")).Problem(System.Net.HttpStatusCode.BadRequest);
+        Assert.Contains("no longer accepts", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Funnel:CodeSigningKeyId", "K1", "lowercase")]
+    [InlineData("Funnel:PreviousCodeSigningKeys:9", "short", "at least")]
+    [InlineData("Funnel:PreviousCodeSigningKeys:0", "a-previous-code-signing-key-0123456789abc", "again")]
+    [InlineData("Funnel:PreviousCodeSigningKeys:Old", "a-previous-code-signing-key-0123456789abc", "lowercase")]
+    public async Task A_key_ring_that_cannot_work_is_refused_at_start(string key, string value, string expected)
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { [key] = value });
+
+        var refused = Record.Exception(() => app.CreateClient());
+        Assert.NotNull(refused);
+        Assert.Contains(expected, refused.ToString(), StringComparison.Ordinal);
+    }
 }

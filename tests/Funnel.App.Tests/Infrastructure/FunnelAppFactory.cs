@@ -113,6 +113,21 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
 
     public HttpClient Anonymous() => CreateClient();
 
+    /// <summary>A client that speaks for one shopper: it sends the session a scan answered (X-Shopper-Session).</summary>
+    public HttpClient Shopper(string session)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(ShopperAccess.Header, session);
+        return client;
+    }
+
+    /// <summary>Scans as the shopper's page does (anonymous, 200 expected) and returns the lead and a client with its session.</summary>
+    public async Task<(string LeadId, HttpClient Shopper)> ShopperScan(string code, string shopperId, string? scanId = null)
+    {
+        var scan = await (await Anonymous().Scan(code, shopperId, scanId)).Json(System.Net.HttpStatusCode.OK);
+        return (scan.GetProperty("leadId").GetString()!, Shopper(scan.GetProperty("session").GetString()!));
+    }
+
     public HttpClient As(string role, string? storeId = null, string? clerkId = null)
     {
         var client = CreateClient();

@@ -35,7 +35,9 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         var scan = await (await app.Anonymous().Scan(code, "shopper-1")).Json(HttpStatusCode.OK);
         var leadId = scan.GetProperty("leadId").GetString()!;
 
-        Assert.Equal("awareness", scan.GetProperty("stage").GetString());
+        // The shopper gets a session, and nothing that tells whether the number was a customer's.
+        Assert.False(string.IsNullOrEmpty(scan.GetProperty("session").GetString()));
+        Assert.False(scan.TryGetProperty("detail", out _));
         await hq.JourneyAt(leadId);
         var lead = await hq.Lead(leadId);
         Assert.Equal("awareness", lead.GetProperty("stage").GetString());
@@ -60,9 +62,8 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var shopper = app.Anonymous();
         var clerk = app.As(Roles.Clerk, "s1", "c1");
-        var leadId = await shopper.ScanLead(code, "shopper-1");
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
         var now = app.Time.GetUtcNow();
 
         Assert.Equal("applied", await shopper.Apply(leadId, "trial-booked", new { slot = now.AddDays(2) }));
@@ -71,7 +72,7 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         Assert.Contains(groups.EnumerateArray(), g => g.GetProperty("tier").GetString() == "small" && g.GetProperty("members").GetInt32() == 1);
 
         // Completing a trial is staff work.
-        await (await shopper.Event(leadId, "trial-completed")).Problem(HttpStatusCode.Unauthorized);
+        await (await shopper.Event(leadId, "trial-completed")).Problem(HttpStatusCode.Forbidden);
         Assert.Equal("applied", await clerk.Apply(leadId, "trial-completed"));
         Assert.Equal("qna", (await hq.Lead(leadId)).GetProperty("stage").GetString());
 
@@ -99,8 +100,8 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
     {
         var (app, hq, code) = await Store(new() { ["Journeys:TimeScale"] = "3600" }, fakeClock: false);
         await using var owned = app;
-        var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
-        Assert.Equal("applied", await app.Anonymous().Apply(leadId, "question-asked", new { questionId = "q9" }));
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
+        Assert.Equal("applied", await shopper.Apply(leadId, "question-asked", new { questionId = "q9" }));
 
         Assert.True(await Eventually.Holds(async () => (await hq.Tasks("s1", "-")).GetArrayLength() == 1, TimeSpan.FromSeconds(30)), "No escalation within 30 s.");
         var escalation = Assert.Single((await hq.Tasks("s1", "-")).EnumerateArray());
@@ -119,14 +120,13 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         const int Leads = 200;
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var shopper = app.Anonymous();
-        var leads = new string[Leads];
+        var leads = new (string Lead, HttpClient Shopper)[Leads];
         await Parallel.ForEachAsync(Enumerable.Range(0, Leads), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (i, _) => leads[i] = await shopper.ScanLead(code, $"shopper-{i}"));
+            async (i, _) => leads[i] = await app.ShopperScan(code, $"shopper-{i}"));
 
         var slot = app.Time.GetUtcNow().AddDays(2);
-        var accepted = await Task.WhenAll(leads.Select(async lead =>
-            await (await shopper.Event(lead, "trial-booked", new { slot }, eventId: "book-" + lead)).Json(HttpStatusCode.Accepted)));
+        var accepted = await Task.WhenAll(leads.Select(async l =>
+            await (await l.Shopper.Event(l.Lead, "trial-booked", new { slot }, eventId: "book-" + l.Lead)).Json(HttpStatusCode.Accepted)));
 
         Assert.Equal(Leads, accepted.Length);
         Assert.True(await Eventually.Holds(async () => (await hq.Funnel("s1")).GetProperty("trialBooked").GetInt64() >= Leads, TimeSpan.FromSeconds(90)),
@@ -151,17 +151,16 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         const int Leads = 40;
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var shopper = app.Anonymous();
 
         var accepted = await Task.WhenAll(Enumerable.Range(0, Leads).Select(async i =>
         {
-            var lead = await shopper.ScanLead(code, $"quick-{i}");
-            return await (await shopper.Event(lead, "complaint", eventId: "c-" + i)).Json(HttpStatusCode.Accepted);
+            var (lead, shopper) = await app.ShopperScan(code, $"quick-{i}");
+            return (shopper, await (await shopper.Event(lead, "complaint", eventId: "c-" + i)).Json(HttpStatusCode.Accepted));
         }));
 
         Assert.True(await Eventually.Holds(async () => (await hq.Funnel("s1")).GetProperty("complaints").GetInt64() == Leads, TimeSpan.FromSeconds(60)),
             $"{(await hq.Funnel("s1")).GetProperty("complaints").GetInt64()} of {Leads} complaints applied within 60 s.");
-        Assert.All(await Task.WhenAll(accepted.Select(shopper.OutcomeOf)), outcome => Assert.Equal("applied", outcome));
+        Assert.All(await Task.WhenAll(accepted.Select(a => a.shopper.OutcomeOf(a.Item2))), outcome => Assert.Equal("applied", outcome));
     }
 
     [Fact]
@@ -169,21 +168,21 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
 
-        var first = await (await app.Anonymous().Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
-        var second = await (await app.Anonymous().Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
+        var first = await (await shopper.Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
+        var second = await (await shopper.Event(leadId, "complaint", eventId: "e-1")).Json(HttpStatusCode.Accepted);
 
         Assert.Equal("e-1", first.GetProperty("eventId").GetString());
         Assert.Equal("e-1", second.GetProperty("eventId").GetString());
         // Both sends answered 202; the journey applied the id once and took the second as a duplicate (the latest outcome of an id is shown).
         var url = $"/api/leads/{leadId}/stores/s1/journey/events/e-1";
-        Assert.True(await Eventually.Holds(async () => (await (await app.Anonymous().GetAsync(url)).Json(HttpStatusCode.OK)).GetProperty("outcome").GetString() == "duplicate",
+        Assert.True(await Eventually.Holds(async () => (await (await shopper.GetAsync(url)).Json(HttpStatusCode.OK)).GetProperty("outcome").GetString() == "duplicate",
             TimeSpan.FromSeconds(30)), "The second send was not recorded as a duplicate.");
         var funnel = await hq.Funnel("s1");
         Assert.Equal(1, funnel.GetProperty("complaints").GetInt64());
         Assert.Equal(1.0, funnel.GetProperty("complaintRate").GetDouble());
-        Assert.Single(await hq.History(leadId), h => h == "complaint");
+        Assert.Single(await hq.History(leadId), h => h == "complaint about the visit");
     }
 
     [Fact]
@@ -191,7 +190,7 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
         await hq.JourneyAt(leadId);
 
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "shopper-1", at: app.Time.GetUtcNow()))).Ok();
@@ -202,7 +201,7 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         Assert.False(lead.TryGetProperty("nextTimerAt", out var next) && next.ValueKind != System.Text.Json.JsonValueKind.Null);
         // A redelivery of the purchase raises the same event id again: the journey converts once.
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "shopper-1", at: app.Time.GetUtcNow()))).Ok();
-        Assert.Equal("ignored", await app.Anonymous().Apply(leadId, "content-opened")); // after the redelivery, in order
+        Assert.Equal("ignored", await shopper.Apply(leadId, "content-opened")); // after the redelivery, in order
         Assert.Single(await hq.History(leadId), h => h == "purchased");
     }
 
@@ -211,8 +210,7 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
     {
         var (app, hq, code) = await Store();
         await using var owned = app;
-        var leadId = await app.Anonymous().ScanLead(code, "shopper-1");
-        var shopper = app.Anonymous();
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
         await hq.JourneyAt(leadId);
 
         var unknown = await (await shopper.Event(leadId, "teleported")).Problem(HttpStatusCode.BadRequest);
@@ -222,8 +220,8 @@ public sealed class JourneyApiTests(AzuriteFixture azurite)
         await (await shopper.Event(leadId, "question-asked")).Problem(HttpStatusCode.BadRequest); // no question id
         await (await shopper.PostAsync($"/api/leads/{leadId}/events", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"))).Problem(HttpStatusCode.BadRequest);
         await (await shopper.Event("not-a-lead", "complaint")).Problem(HttpStatusCode.BadRequest);
-        await (await shopper.Event(new string('a', 32), "complaint")).Problem(HttpStatusCode.NotFound);
-        await (await shopper.Event(leadId, "complaint", storeId: "s9")).Problem(HttpStatusCode.NotFound);
+        await (await hq.Event(new string('a', 32), "complaint")).Problem(HttpStatusCode.NotFound);
+        await (await hq.Event(leadId, "complaint", storeId: "s9")).Problem(HttpStatusCode.NotFound);
         await (await app.As(Roles.Clerk, "s2", "c9").Event(leadId, "complaint", storeId: "s1")).Problem(HttpStatusCode.Forbidden);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks?clerkId=c2")).Problem(HttpStatusCode.Forbidden);
         await (await app.As(Roles.Clerk, "s2", "c9").GetAsync($"/api/leads/{leadId}/stores/s1/journey/history")).Problem(HttpStatusCode.Forbidden);

@@ -17,7 +17,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         await hq.CreateStore("s1", capacity: 200);
         await hq.CreateClerk("s1", "c1");
         var code = await hq.CreateCode("s1", "c1");
-        var shopper = app.Anonymous();
+        var shopper = app.Hq(); // staff see whether a lead is new (an anonymous scan does not say)
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => shopper.Scan(code, $"shopper-{i}")));
 
@@ -25,7 +25,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         foreach (var r in responses)
         {
             var body = await r.Json(HttpStatusCode.OK);
-            Assert.True(body.GetProperty("isNewLead").GetBoolean());
+            Assert.True(body.GetProperty("detail").GetProperty("isNewLead").GetBoolean());
             seats.Add((body.GetProperty("leadId").GetString()!, body.GetProperty("group").GetProperty("groupId").GetString()!));
         }
         Assert.Equal(500, seats.Select(s => s.LeadId).Distinct().Count());
@@ -58,15 +58,15 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         var hq = app.Hq();
         await hq.CreateStore("s1");
         var code = await hq.CreateCode("s1");
-        var shopper = app.Anonymous();
+        var shopper = app.Hq(); // staff see whether a lead is new (an anonymous scan does not say)
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => shopper.Scan(code, "the-same-shopper")));
 
         var bodies = await Task.WhenAll(responses.Select(r => r.Json(HttpStatusCode.OK)));
         Assert.Single(bodies.Select(b => b.GetProperty("leadId").GetString()).Distinct());
         Assert.All(bodies, b => Assert.Equal("mass-1", b.GetProperty("group").GetProperty("groupId").GetString()));
-        Assert.Single(bodies, b => b.GetProperty("isNewLead").GetBoolean());
-        Assert.Single(bodies, b => b.GetProperty("isNewAtStore").GetBoolean());
+        Assert.Single(bodies, b => b.GetProperty("detail").GetProperty("isNewLead").GetBoolean());
+        Assert.Single(bodies, b => b.GetProperty("detail").GetProperty("isNewAtStore").GetBoolean());
 
         var group = Assert.Single((await hq.Groups("s1")).EnumerateArray());
         Assert.Equal(1, group.GetProperty("members").GetInt32());
@@ -126,7 +126,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         var hq = app.Hq();
         await hq.CreateStore("s1");
         var code = await hq.CreateCode("s1");
-        var shopper = app.Anonymous();
+        var shopper = app.Hq(); // staff see whether a lead is new (an anonymous scan does not say)
 
         var first = await (await shopper.Scan(code, "p1", scanId: "scan-42")).Json(HttpStatusCode.OK);
         var again = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => shopper.Scan(code, "p1", scanId: "scan-42")));
@@ -135,7 +135,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         {
             var body = await r.Json(HttpStatusCode.OK);
             Assert.True(body.GetProperty("replayed").GetBoolean());
-            Assert.True(body.GetProperty("isNewLead").GetBoolean());
+            Assert.True(body.GetProperty("detail").GetProperty("isNewLead").GetBoolean());
             Assert.Equal(first.GetProperty("group").GetProperty("groupId").GetString(), body.GetProperty("group").GetProperty("groupId").GetString());
         }
         var funnel = await hq.Funnel("s1");
@@ -154,18 +154,18 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         var hq = app.Hq();
         await hq.CreateStore("s1");
         await hq.CreateStore("s2");
-        var shopper = app.Anonymous();
+        var shopper = app.Hq(); // staff see whether a lead is new (an anonymous scan does not say)
 
         var first = await (await shopper.Scan(await hq.CreateCode("s1"), "p1")).Json(HttpStatusCode.OK);
         var again = await (await shopper.Scan(await hq.CreateCode("s1", channel: "poster"), "p1")).Json(HttpStatusCode.OK);
         var elsewhere = await (await shopper.Scan(await hq.CreateCode("s2"), "p1")).Json(HttpStatusCode.OK);
 
         Assert.Equal(first.GetProperty("leadId").GetString(), again.GetProperty("leadId").GetString());
-        Assert.False(again.GetProperty("isNewLead").GetBoolean());
-        Assert.False(again.GetProperty("isNewAtStore").GetBoolean());
+        Assert.False(again.GetProperty("detail").GetProperty("isNewLead").GetBoolean());
+        Assert.False(again.GetProperty("detail").GetProperty("isNewAtStore").GetBoolean());
         Assert.Equal("mass-1", again.GetProperty("group").GetProperty("groupId").GetString());
-        Assert.False(elsewhere.GetProperty("isNewLead").GetBoolean());
-        Assert.True(elsewhere.GetProperty("isNewAtStore").GetBoolean());
+        Assert.False(elsewhere.GetProperty("detail").GetProperty("isNewLead").GetBoolean());
+        Assert.True(elsewhere.GetProperty("detail").GetProperty("isNewAtStore").GetBoolean());
         Assert.Equal(1, (await hq.Funnel("s1")).GetProperty("leads").GetInt64());
         Assert.Equal(2, (await hq.Funnel("s1")).GetProperty("scans").GetInt64());
         Assert.Equal(1, (await hq.Funnel("s2")).GetProperty("leads").GetInt64());
@@ -178,7 +178,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         var hq = app.Hq();
         await hq.CreateStore("s1", capacity: 2, maxGroups: 1);
         var code = await hq.CreateCode("s1");
-        var shopper = app.Anonymous();
+        var shopper = app.Hq(); // staff see whether a lead is new (an anonymous scan does not say)
         await (await shopper.Scan(code, "p1")).Json(HttpStatusCode.OK);
         await (await shopper.Scan(code, "p2")).Json(HttpStatusCode.OK);
 
@@ -194,7 +194,7 @@ public sealed class ScanConcurrencyTests(AzuriteFixture azurite)
         var seated = await (await shopper.Scan(code, "p3")).Json(HttpStatusCode.OK);
 
         Assert.Equal("mass-2", seated.GetProperty("group").GetProperty("groupId").GetString());
-        Assert.False(seated.GetProperty("isNewAtStore").GetBoolean());
+        Assert.False(seated.GetProperty("detail").GetProperty("isNewAtStore").GetBoolean());
         Assert.Equal(3, (await hq.Funnel("s1")).GetProperty("joined").GetInt64());
     }
 

@@ -167,4 +167,28 @@ public sealed partial class JourneyTests
         Assert.Equal(started.Version + 1, opened!.Version);
         Assert.Equal(["journey started", "content opened"], opened.History.Select(h => h.What));
     }
+
+    /// <summary>The complaint rate judges clerks: one complaint counts per question asked and one per visit (its trial), per journey generation.</summary>
+    [Fact]
+    public void Decide_Complaints_CountOncePerQuestionAskedAndOncePerVisit()
+    {
+        var state = Started();
+        var complaints = 0;
+        JourneyState? Complain(JourneyState s, string? questionId, string eventId)
+        {
+            var (after, effects) = Apply(s, new Complained(Now, eventId, questionId));
+            complaints += effects.Count(e => e is CountMetric { Metric: FunnelMetric.Complaint });
+            return after;
+        }
+
+        state = Complain(state, null, "c1")!;
+        state = Complain(state, null, "c2")!; // the visit again: not counted
+        state = Complain(state, "q1", "c3")!; // a question never asked: not counted
+        state = Apply(state, new QuestionAsked(Now, "q1")).State!;
+        state = Complain(state, "q1", "c4")!;
+        state = Complain(state, "q1", "c5")!; // the same question again: not counted
+
+        Assert.Equal(2, complaints);
+        Assert.Equal(["trial", "question:q1"], state.ComplaintsAbout);
+    }
 }

@@ -21,6 +21,9 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
     /// </summary>
     private static readonly TimeSpan ScanClockMargin = TimeSpan.FromHours(6);
 
+    /// <summary>A session this close to its expiry (app time) is not used: the request may arrive after it.</summary>
+    private static readonly TimeSpan SessionMargin = TimeSpan.FromHours(2);
+
     private long _sales;
 
     public Task Dispatch(SimAction action, CancellationToken ct) => action switch
@@ -46,10 +49,14 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
         var r = await api.PostJsonAsync("/api/scans", null, new { code, shopperId = shopper.ShopperId, scanId = a.ScanId }, ct);
         if (!r.Ok) return;
         shopper.LeadId ??= r.Text("leadId");
+        if (r.Text("session") is { } session && r.Body.TryGetProperty("sessionExpiresAt", out var expires)) shopper.Session = (session, expires.GetDateTimeOffset());
         if (!a.Repeat) shopper.FirstScan ??= (a.At, clock.Now);
         // A replay answers as the first time and counts nothing, unless it is our own retry of an attempt that was applied.
         if (r.Flag("replayed") && r.Attempts == 1) return;
-        stats.Add(store.StoreId, new Tally { Scans = 1, Leads = r.Flag("isNewAtStore") ? 1 : 0 });
+        // An anonymous scan does not say whether the lead is new: the shopper's first counted scan at their store made it.
+        var isNewAtStore = !shopper.CountedAtHome;
+        shopper.CountedAtHome = true;
+        stats.Add(store.StoreId, new Tally { Scans = 1, Leads = isNewAtStore ? 1 : 0 });
     }
 
     private async Task EventAsync(EventAction a, CancellationToken ct)
@@ -60,7 +67,10 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             stats.Skipped();
             return;
         }
-        var token = a.ByStaff ? tokens.Clerk(shopper.Home.StoreId, shopper.ServingClerkId) : null;
+        // The shopper's own steps go with the session their scan answered. Days later (app time) it has expired, and
+        // their clerk records the step for them, as a clerk does for a shopper who writes in the group chat.
+        var clerk = tokens.Clerk(shopper.Home.StoreId, shopper.ServingClerkId);
+        var session = a.ByStaff || shopper.Session is not { } s || s.ExpiresAt < clock.Now + SessionMargin ? null : s.Token;
         // "at" is left out, so the app stamps each event with its own clock. A booking states its slot, worked out
         // when the request gets its turn (not before waiting for it): the planned one, or a day on when the run has
         // fallen behind the app's clock and the planned slot is (nearly) past.
@@ -75,11 +85,19 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             return new { type = a.Type, eventId = a.EventId, data = new { slot, questionId = a.QuestionId } };
         }
         var path = $"/api/leads/{leadId}/events?storeId={shopper.Home.StoreId}";
-        var r = await api.PostJsonAsync(path, token, Body, ct);
+        Task<ApiResult> Send(CancellationToken c) => session is null
+            ? api.PostJsonAsync(path, clerk, Body, c)
+            : api.SendAsync(HttpMethod.Post, path, null, () => System.Net.Http.Json.JsonContent.Create(Body(), options: DemoApi.Json), c, alsoFine: (int)System.Net.HttpStatusCode.Unauthorized, session: session);
+        var r = await Send(ct);
+        if (r.Status == (int)System.Net.HttpStatusCode.Unauthorized && session is not null)
+        {
+            session = null; // it expired while the request waited its turn (the run is behind the app's clock): the clerk records it
+            r = await Send(ct);
+        }
         if (!r.Ok) return;
         // 202: queued for the journey. It counts once the journey applied it (or found our own retry a duplicate of
         // an attempt it applied); the shopper's next step waits for that, as a front end showing the result would.
-        if (outcomes.Accepted(r, shopper.Home.StoreId, a.Type, again => api.PostJsonAsync(path, token, Body, again)) is { } sent)
+        if (outcomes.Accepted(r, shopper.Home.StoreId, a.Type, Send, clerk) is { } sent)
         {
             await outcomes.FollowAsync(sent, ct);
         }

@@ -85,7 +85,8 @@ internal sealed class DemoApi(HttpClient http, int concurrency, DemoLog log, Tim
 
     /// <param name="content">Makes the body afresh for every attempt (a sent HttpContent cannot be sent again), once the request has a slot.</param>
     /// <param name="alsoFine">A non-2xx status the caller expects and handles (e.g. 409 for an existing campaign): not an error.</param>
-    public async Task<ApiResult> SendAsync(HttpMethod method, string path, string? token, Func<HttpContent>? content, CancellationToken ct, int alsoFine = 0)
+    /// <param name="session">A shopper session (X-Shopper-Session), for what the shopper's page sends.</param>
+    public async Task<ApiResult> SendAsync(HttpMethod method, string path, string? token, Func<HttpContent>? content, CancellationToken ct, int alsoFine = 0, string? session = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -96,6 +97,7 @@ internal sealed class DemoApi(HttpClient http, int concurrency, DemoLog log, Tim
                 Interlocked.Increment(ref _requests);
                 using var request = new HttpRequestMessage(method, path) { Content = content?.Invoke() };
                 if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                if (session is not null) request.Headers.Add("X-Shopper-Session", session);
                 using var response = await http.SendAsync(request, ct);
                 var status = (int)response.StatusCode;
                 wait = Retryable(response.StatusCode) && attempt < MaxAttempts ? Backoff(attempt, response.Headers.RetryAfter?.Delta) : null;

@@ -3,9 +3,11 @@ namespace Funnel.Dev.Demo;
 /// <summary>
 /// A journey event the app accepted (202): where its outcome is, what it counts on when applied, how many attempts
 /// the POST took (more than one: an earlier attempt may have been raised though its answer was lost), and how to send
-/// it again (the same event id) when it stays pending.
+/// it again (the same event id) when it stays pending; and the staff token its outcome is read with (a shopper's
+/// session may expire while the demo still follows their event).
 /// </summary>
-internal sealed record SentEvent(string StoreId, string Type, string OutcomeUrl, int Attempts, Func<CancellationToken, Task<ApiResult>>? Resend = null);
+internal sealed record SentEvent(string StoreId, string Type, string OutcomeUrl, int Attempts, Func<CancellationToken, Task<ApiResult>>? Resend = null,
+    string? Token = null);
 
 /// <summary>
 /// Follows journey events to their outcome. The app answers an event with 202 and applies it later; its outcome URL
@@ -43,14 +45,14 @@ internal sealed class JourneyOutcomes(DemoApi api, DemoStats stats, TimeProvider
     private readonly List<SentEvent> _late = [];
 
     /// <summary>The event as the app accepted it, or null (an error counted) when the answer says nowhere to look.</summary>
-    public SentEvent? Accepted(ApiResult accepted, string storeId, string type, Func<CancellationToken, Task<ApiResult>>? resend = null)
+    public SentEvent? Accepted(ApiResult accepted, string storeId, string type, Func<CancellationToken, Task<ApiResult>>? resend = null, string? token = null)
     {
         var url = accepted.Location;
         if (url is null && accepted.Text("leadId") is { } lead && accepted.Text("storeId") is { } store && accepted.Text("eventId") is { } id)
         {
             url = $"/api/leads/{lead}/stores/{store}/journey/events/{Uri.EscapeDataString(id)}";
         }
-        if (url is not null) return new SentEvent(storeId, type, url, accepted.Attempts, resend);
+        if (url is not null) return new SentEvent(storeId, type, url, accepted.Attempts, resend, token);
         api.Error($"POST {type} → {accepted.Status}", "no Location header and no event id in the answer: its outcome cannot be followed");
         return null;
     }
@@ -59,7 +61,7 @@ internal sealed class JourneyOutcomes(DemoApi api, DemoStats stats, TimeProvider
     public async Task FollowAsync(SentEvent e, CancellationToken ct)
     {
         var started = real.GetTimestamp();
-        var outcome = await PollAsync(e.OutcomeUrl, _maxWait, ct);
+        var outcome = await PollAsync(e, _maxWait, ct);
         if (outcome is not null and not Pending) stats.EventWaited(real.GetElapsedTime(started));
         if (outcome == Pending && e.Resend is { } resend)
         {
@@ -90,7 +92,7 @@ internal sealed class JourneyOutcomes(DemoApi api, DemoStats stats, TimeProvider
         var progressed = started;
         while (late.Count > 0)
         {
-            var outcomes = await Task.WhenAll(late.Select(e => ReadAsync(e.OutcomeUrl, ct)));
+            var outcomes = await Task.WhenAll(late.Select(e => ReadAsync(e, ct)));
             var still = new List<SentEvent>();
             foreach (var (e, outcome) in late.Zip(outcomes))
             {
@@ -125,21 +127,22 @@ internal sealed class JourneyOutcomes(DemoApi api, DemoStats stats, TimeProvider
     /// <see cref="MaxPollInterval"/>, until the outcome is known or <paramref name="bound"/> has passed (then
     /// <see cref="Pending"/>). Null when a poll failed (the error is counted by <see cref="DemoApi"/>).
     /// </summary>
-    public async Task<string?> PollAsync(string url, TimeSpan bound, CancellationToken ct)
+    public async Task<string?> PollAsync(SentEvent e, TimeSpan bound, CancellationToken ct)
     {
         var started = real.GetTimestamp();
         for (var delay = FirstPoll; ; delay = delay * 2 < MaxPollInterval ? delay * 2 : MaxPollInterval)
         {
             await Task.Delay(delay, real, ct); // no request slot is held while waiting
-            var outcome = await ReadAsync(url, ct);
+            var outcome = await ReadAsync(e, ct);
             if (outcome != Pending || real.GetElapsedTime(started) >= bound) return outcome;
         }
     }
 
     /// <summary>One read of the outcome; null when it failed (an error is counted).</summary>
-    private async Task<string?> ReadAsync(string url, CancellationToken ct)
+    private async Task<string?> ReadAsync(SentEvent e, CancellationToken ct)
     {
-        var r = await api.GetAsync(url, null, ct);
+        var url = e.OutcomeUrl;
+        var r = await api.GetAsync(url, e.Token, ct);
         if (!r.Ok) return null;
         if (r.Text("outcome") is { } outcome) return outcome;
         api.Error($"GET {url} → {r.Status}", "the answer has no outcome");

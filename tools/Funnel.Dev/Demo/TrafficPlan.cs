@@ -15,6 +15,12 @@ internal sealed class Shopper(string shopperId, ChainStore home, string? codeCle
     /// <summary>Set by the first scan the app accepted; until then (or when it failed) the shopper's other steps are skipped.</summary>
     public string? LeadId { get; set; }
 
+    /// <summary>The shopper session the latest scan answered (what the shopper's own events are sent with) and when it expires (app time).</summary>
+    public (string Token, DateTimeOffset ExpiresAt)? Session { get; set; }
+
+    /// <summary>Whether a scan of theirs at their home store was counted yet (the first one makes the lead new at the store).</summary>
+    public bool CountedAtHome { get; set; }
+
     /// <summary>The first scan the app accepted: its planned time (from the start of the simulation) and the app's time when it was answered (estimated).</summary>
     public (TimeSpan Planned, DateTimeOffset AppTime)? FirstScan { get; set; }
 

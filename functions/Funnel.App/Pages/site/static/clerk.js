@@ -68,7 +68,7 @@ async function loadTasks() {
 
 async function act(task, type, data) {
   try {
-    await sendJourneyEvent(task.leadId, storeId, { type, eventId: `${type}-${task.taskId}`.slice(0, 64), data }, token);
+    await sendJourneyEvent(task.leadId, storeId, { type, eventId: `${type}-${task.taskId}`.slice(0, 64), data }, { token });
     announce(type === "trial-completed" ? "Trial marked completed." : "Question marked answered.");
     await Promise.all([loadTasks(), loadFunnel()]);
   } catch (e) {

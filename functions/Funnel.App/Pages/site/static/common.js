@@ -9,9 +9,10 @@ export class ApiError extends Error {
 }
 
 /** Calls the app's JSON API. Resolves with the parsed body (null for an empty one); rejects with ApiError. */
-export async function api(path, { method = "GET", body, token, raw, contentType } = {}) {
+export async function api(path, { method = "GET", body, token, session, raw, contentType } = {}) {
   const headers = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (session) headers["X-Shopper-Session"] = session;
   let payload;
   if (raw !== undefined) {
     payload = raw;
@@ -37,13 +38,14 @@ export async function api(path, { method = "GET", body, token, raw, contentType 
 /**
  * Sends a journey event and waits until the journey took it (the API answers 202 at once; the journey applies events
  * in the background). Resolves with the outcome: "applied", "ignored" or "duplicate"; "pending" if it took too long.
+ * Staff send a token; the shopper sends the session their scan answered.
  */
-export async function sendJourneyEvent(leadId, storeId, body, token) {
-  const accepted = await api(`/api/leads/${leadId}/events?storeId=${encodeURIComponent(storeId)}`, { method: "POST", token, body });
+export async function sendJourneyEvent(leadId, storeId, body, { token, session } = {}) {
+  const accepted = await api(`/api/leads/${leadId}/events?storeId=${encodeURIComponent(storeId)}`, { method: "POST", token, session, body });
   const url = `/api/leads/${accepted.leadId}/stores/${encodeURIComponent(accepted.storeId)}/journey/events/${encodeURIComponent(accepted.eventId)}`;
   for (let wait = 150, waited = 0; waited < 20000; waited += wait, wait = Math.min(wait * 2, 2000)) {
     await new Promise(resolve => setTimeout(resolve, wait));
-    const { outcome } = await api(url, { token });
+    const { outcome } = await api(url, { token, session });
     if (outcome === "failed") throw new ApiError(500, "The store could not record that just now. Please try again.");
     if (outcome !== "pending") return outcome;
   }

@@ -45,9 +45,6 @@ function showWelcome(scan) {
       el("input", { type: "radio", name: "slot", value: slot, checked: i === 0 }),
       ` ${when(slot, timeZone)}`)));
   for (const id of ["welcome", "trial", "ask"]) document.getElementById(id).hidden = false;
-  if (scan.stage === "converted") {
-    document.getElementById("trial").hidden = true;
-  }
   document.getElementById("welcome-title").focus();
 }
 
@@ -79,8 +76,8 @@ question.addEventListener("submit", async event => {
   });
 });
 
-/** A shopper's event on their journey at this store (anonymous: the lead id the scan answered is the key). */
-const journeyEvent = body => sendJourneyEvent(lead.leadId, lead.storeId, body);
+/** A shopper's event on their journey at this store, sent with the session the scan answered. */
+const journeyEvent = body => sendJourneyEvent(lead.leadId, lead.storeId, body, { session: lead.session });
 
 function show(id, text) {
   const element = document.getElementById(id);

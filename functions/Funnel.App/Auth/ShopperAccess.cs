@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using Funnel.Core;
+using Funnel.Core.Codes;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Funnel.App.Auth;
+
+/// <summary>Who acts on a lead's journey: the store's staff, or the shopper with the session a scan gave them.</summary>
+internal sealed record JourneyCaller(bool IsStaff, string? StoreId);
+
+/// <summary>
+/// The rule for the routes a shopper's page calls about their own journey: the store's staff (hq: any store; store
+/// and clerk tokens: their own), or the shopper, with the session (<see cref="Header"/>) a scan of that store answered
+/// for that very lead. Nobody else: not an anonymous caller who knows a lead id, not a till's pos token.
+/// </summary>
+internal static class ShopperAccess
+{
+    public const string Header = "X-Shopper-Session";
+
+    public static bool IsStaff(ClaimsPrincipal user) => user.IsInRole(Roles.Hq) || user.IsInRole(Roles.Store) || user.IsInRole(Roles.Clerk);
+
+    /// <summary>
+    /// The caller and the store it acts at (<paramref name="storeId"/> when given, else the session's or the staff
+    /// token's store; null for hq without one), or the 400/401/403 that refuses it.
+    /// </summary>
+    public static (JourneyCaller? Caller, ProblemHttpResult? Refused) Check(
+        HttpContext http, ShopperSessions sessions, DateTimeOffset now, string leadId, string? storeId)
+    {
+        var user = http.User;
+        if (storeId is not null && !Ids.IsValid(storeId)) return (null, Problems.BadRequest(Ids.Describe("storeId")));
+        if (IsStaff(user))
+        {
+            if (user.IsInRole(Roles.Hq)) return (new JourneyCaller(true, storeId), null);
+            var own = user.FindFirstValue(Roles.StoreIdClaim) ?? "";
+            if (storeId is not null && storeId != own) return (null, Problems.Forbidden($"The token is scoped to store '{own}' and cannot reach store '{storeId}'."));
+            return (new JourneyCaller(true, own), null);
+        }
+        var token = http.Request.Headers[Header].ToString();
+        if (token.Length == 0)
+        {
+            return user.Identity?.IsAuthenticated == true
+                ? (null, Problems.Forbidden($"A {StoreScope.RolesOf(user)} token does not act on a shopper's journey: send the shopper's session ({Header}) or a staff token (hq, store, clerk)."))
+                : (null, Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "No shopper session",
+                    $"A shopper's journey is reached with the session the scan answered (header {Header}) or with a staff token (Authorization: Bearer). Scan the store's code to get a session."));
+        }
+        if (!sessions.TryOpen(token, now, out var session, out var error))
+        {
+            return (null, Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "Shopper session refused", error));
+        }
+        if (session!.LeadId != leadId) return (null, Problems.Forbidden("The shopper session is for another lead: a shopper acts on their own journey only."));
+        if (storeId is not null && storeId != session.StoreId)
+        {
+            return (null, Problems.Forbidden($"The shopper session is for store '{session.StoreId}'; scan store '{storeId}''s code to act there."));
+        }
+        return (new JourneyCaller(false, session.StoreId), null);
+    }
+}
