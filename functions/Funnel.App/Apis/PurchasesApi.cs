@@ -3,6 +3,7 @@ using System.Text.Json;
 using Funnel.App.Auth;
 using Funnel.App.Extensions;
 using Funnel.App.Storage;
+using Funnel.Core.Leads;
 using Funnel.Core.Purchases;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,14 +20,16 @@ internal static class PurchasesApi
     }
 
     /// <summary>
-    /// A till reports a sale: validated (its fields, its store, the store's currency), then queued for the same handler as
-    /// the queue and Service Bus paths (202: it will be counted once, however often it is sent). Only for a pos token of
-    /// the purchase's store.
+    /// A till reports a sale or a refund: validated (its fields, its time, its store, the store's currency), then queued
+    /// for the same handler as the queue and Service Bus paths (202: it will be counted once, however often it is sent).
+    /// The shopper's identity is hashed here, before anything is queued: the queue carries the lead id, never the phone
+    /// number. Only for a pos token of the purchase's store.
     /// </summary>
     internal static async Task<Results<Accepted<PurchaseAccepted>, ValidationProblem, ProblemHttpResult>> PostPurchase(
-        PurchaseMessage body, ClaimsPrincipal user, FunnelQueues queues, Lanes.StoreLanes lanes, CancellationToken cancellationToken)
+        PurchaseMessage body, ClaimsPrincipal user, FunnelQueues queues, Lanes.StoreLanes lanes, LeadIdHasher hasher, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        if (!body.TryValidate(out var purchase, out var errors))
+        if (!body.TryValidate(out var purchase, out var errors, time.GetUtcNow()))
         {
             var v = new Validation();
             foreach (var error in errors)
@@ -51,6 +54,11 @@ internal static class PurchasesApi
             var v = new Validation();
             v.Add("currency", refusal);
             return v.Problem();
+        }
+        if (purchase.ShopperId is { } shopperId)
+        {
+            body.LeadId = hasher.LeadIdFor(store.ShopperIdentity(shopperId));
+            body.ShopperId = null;
         }
         await queues.Purchases.SendMessageAsync(BinaryData.FromString(JsonSerializer.Serialize(body, PurchaseMessage.Json)), cancellationToken: cancellationToken);
         return TypedResults.Accepted((string?)null, new PurchaseAccepted(purchase.PurchaseId, "queued"));

@@ -171,7 +171,9 @@ internal static class StoresApi
 
     /// <summary>
     /// purchases/revenue: credited to this store's community (its leads buying here, or at another store as
-    /// cross-store conversions). storeSales/storeSalesRevenue: every sale rung up here, credited or not.
+    /// cross-store conversions). storeSales/storeSalesRevenue: every sale rung up here, credited or not. Both revenues
+    /// are net of refunds (taken back on the refunded sale's day). refunds/refundedAmount: refunds of sales rung up here.
+    /// purchaseConflicts: messages that reused a purchase id with other content (not counted; in the poison queue).
     /// conversionRate: first purchases ÷ new leads over the same days (null without new leads).
     /// </summary>
     internal sealed record FunnelResponse(
@@ -179,7 +181,7 @@ internal static class StoresApi
         long Scans, long Leads, long Joined,
         long TrialBooked, long TrialCompleted, long Questions, double? ServiceRate, long Complaints, double? ComplaintRate,
         long Purchases, decimal Revenue, long FirstPurchases, long Repurchases, long CrossStorePurchases, double? ConversionRate,
-        long StoreSales, decimal StoreSalesRevenue,
+        long StoreSales, decimal StoreSalesRevenue, long Refunds, decimal RefundedAmount, long PurchaseConflicts,
         List<ClerkFunnel> ByClerk)
     {
         public static FunnelResponse Create(StoreSettings settings, DateOnly from, DateOnly to, IReadOnlyList<(CounterKey Key, FunnelCounts Counts)> rows)
@@ -192,7 +194,7 @@ internal static class StoresApi
                 .ToList();
             return new FunnelResponse(settings.StoreId, from, to, settings.TimeZone, settings.Currency,
                 t.Scans, t.Leads, t.Joined, t.TrialsBooked, t.TrialsCompleted, t.Questions, t.ServiceRate, t.Complaints, t.ComplaintRate, t.Purchases, t.Revenue, t.FirstPurchases, t.Repurchases, t.CrossStorePurchases, t.ConversionRate,
-                t.StoreSales, t.StoreSalesRevenue, byClerk);
+                t.StoreSales, t.StoreSalesRevenue, t.Refunds, t.RefundedAmount, t.PurchaseConflicts, byClerk);
         }
     }
 

@@ -11,8 +11,9 @@ namespace Funnel.App.Apis;
 /// The non-HTTP functions, as the Functions host (or the local runner) invokes them: POST /{FunctionName} with the
 /// custom-handler envelope. 200 only once the message's effect is durable; 500 when it may succeed on a retry (the
 /// host then retries: queue 5 times then "-poison", Service Bus up to MaxDeliveryCount then dead-letter). A message
-/// that can never succeed (invalid, unknown store) is copied to its queue's "-poison" twin with the reason logged,
-/// and acknowledged, so it never blocks the messages behind it (<see cref="HandleAsync"/>).
+/// that can never succeed (invalid, unknown store, a conflicting repeat) is copied to its queue's "-poison" twin with
+/// the reason (<see cref="PoisonCopy"/>: without personal data), and acknowledged, so it never blocks the messages
+/// behind it (<see cref="HandleAsync"/>).
 /// These routes are not public: no HTTP function forwards them (and PathGuardMiddleware stops "api/%2e%2e/…"), they
 /// refuse callers that are not on loopback, and standalone they also need the local runner's <see cref="TriggerKey"/>.
 /// </summary>
@@ -48,8 +49,8 @@ internal static class TriggersApi
 
     /// <summary>A campaign push batch (or the delayed execution check); a message that is not one goes to the poison queue.</summary>
     internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> CampaignPushTrigger(
-        TriggerEnvelope envelope, Campaigns.CampaignService campaigns, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        HandleAsync<Campaigns.PushBatch>(envelope, queues.PoisonOf(queues.CampaignPush), loggers.CreateLogger("Funnel.Triggers.CampaignPush"), Campaigns.PushBatch.TryRead,
+        TriggerEnvelope envelope, Campaigns.CampaignService campaigns, FunnelQueues queues, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken) =>
+        HandleAsync<Campaigns.PushBatch>(envelope, queues.PoisonOf(queues.CampaignPush), loggers.CreateLogger("Funnel.Triggers.CampaignPush"), time, [], Campaigns.PushBatch.TryRead,
             async batch =>
             {
                 await campaigns.ProcessAsync(batch, cancellationToken);
@@ -60,13 +61,15 @@ internal static class TriggersApi
     internal static Ok<TriggerResponse> OutboundMessageTrigger(TriggerEnvelope envelope, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("Funnel.Outbound");
-        logger.LogInformation("Outbound message (logged, not delivered: no channel adapter runs locally): {Message}", envelope.Text(MessageBinding));
+        var message = OutboundMessageLog.Read(envelope.Text(MessageBinding));
+        if (message is null) OutboundMessageLog.Unreadable(logger);
+        else OutboundMessageLog.Logged(logger, message.Template, message.StoreId, message.LeadId, message.MessageId, message.At);
         return TypedResults.Ok(TriggerResponse.WithLog("Logged."));
     }
 
     internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(
-        TriggerEnvelope envelope, PurchaseService purchases, FunnelQueues queues, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        HandleAsync<Purchase>(envelope, queues.PurchasesPoison, loggers.CreateLogger("Funnel.Triggers.Purchases"),
+        TriggerEnvelope envelope, PurchaseService purchases, FunnelQueues queues, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken) =>
+        HandleAsync<Purchase>(envelope, queues.PurchasesPoison, loggers.CreateLogger("Funnel.Triggers.Purchases"), time, ["shopperId"],
             (string text, out Purchase? purchase, out string error) =>
             {
                 var ok = PurchaseMessage.TryRead(text, out purchase, out var errors);
@@ -81,11 +84,12 @@ internal static class TriggersApi
 
     /// <summary>
     /// Every queue function's contract: a message that cannot be read, or whose processing fails for good
-    /// (<paramref name="isPermanent"/>), is copied to <paramref name="poison"/> with the reason logged and acknowledged
+    /// (<paramref name="isPermanent"/>), is copied to <paramref name="poison"/> with the reason, without the
+    /// <paramref name="personal"/> properties, and acknowledged
     /// (200); any other failure answers 500, so the host (or the local runner) tries again.
     /// </summary>
     private static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> HandleAsync<T>(
-        TriggerEnvelope envelope, Azure.Storage.Queues.QueueClient poison, ILogger logger, MessageReader<T> read, Func<T, Task<string>> process,
+        TriggerEnvelope envelope, Azure.Storage.Queues.QueueClient poison, ILogger logger, TimeProvider time, string[] personal, MessageReader<T> read, Func<T, Task<string>> process,
         Func<Exception, bool> isPermanent, CancellationToken cancellationToken)
         where T : class
     {
@@ -117,7 +121,7 @@ internal static class TriggersApi
                 return TypedResults.Json(TriggerResponse.WithLog($"Transient failure: {e.GetType().Name}."), statusCode: StatusCodes.Status500InternalServerError);
             }
         }
-        await poison.SendMessageAsync(BinaryData.FromString(text ?? ""), cancellationToken: cancellationToken);
+        await poison.SendMessageAsync(BinaryData.FromString(PoisonCopy.Of(reason, id, time.GetUtcNow(), text, personal).ToJson()), cancellationToken: cancellationToken);
         logger.LogError("Message {MessageId} moved to {PoisonQueue}: {Reason}", id, poison.Name, reason);
         return TypedResults.Ok(TriggerResponse.WithLog($"Poisoned: {reason}"));
     }

@@ -126,9 +126,30 @@ internal sealed record LaneAction(
     CounterKey? CounterKey = null,
     FunnelCounts CounterValue = default,
     string? JourneyLeadId = null,
-    bool IsJourneyRow = false)
+    bool IsJourneyRow = false,
+    PendingWork? RefundedSaleOf = null)
 {
     public static LaneAction Insert(PendingWork of) => new(InsertOf: of);
+
+    /// <summary>The update of the sale a refund refunds.</summary>
+    public static LaneAction RefundedSale(PendingWork of) => new(RefundedSaleOf: of);
+
+    /// <summary>The lead whose row this is, if any (logged redacted, never in <see cref="Describe"/>).</summary>
+    public string? LeadId => MemberLeadId ?? JourneyLeadId;
+
+    /// <summary>What the action writes, for a log line: its kind and keys, without a lead id.</summary>
+    public string Describe() => this switch
+    {
+        { RefundedSaleOf: not null } => "the refunded sale's record",
+        { InsertOf: PendingPurchase p } => $"the {p.Input.Part.ToString().ToLowerInvariant()} row of purchase {p.Input.Purchase.PurchaseId}",
+        { InsertOf: { } work } => $"the row of a {work.GetType().Name}",
+        { MemberLeadId: not null } => "a member row",
+        { IsJourneyRow: true } => "a journey row",
+        { JourneyLeadId: not null } => "a journey's task row",
+        { GroupValue: { } g } => $"group {g.GroupId}",
+        { CounterKey: { } k } => $"counter {k.Day:yyyy-MM-dd}/{k.ClerkId ?? "store"}",
+        _ => "an action",
+    };
     public static LaneAction Member(string leadId) => new(MemberLeadId: leadId);
     public static LaneAction Group(Group g) => new(GroupValue: g);
     public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(CounterKey: key, CounterValue: value);

@@ -69,6 +69,12 @@ internal sealed class PendingScan : PendingWork
     }
 }
 
+/// <summary>A sale's record to merge, if it is still as read (<paramref name="ETag"/>).</summary>
+internal sealed record SaleUpdate(Azure.Data.Tables.TableEntity Entity, ETag ETag);
+
+/// <summary>The refunded sale's record changed after it was read (another refund of it): read it again and retry.</summary>
+internal sealed class RefundedSaleChangedException(string purchaseId) : Exception($"The refunded sale {purchaseId} changed while the refund was applied (another refund of it); it is retried.");
+
 /// <summary>What applying a purchase part at a store came to; <see cref="Repeated"/> when it had been applied before.</summary>
 internal sealed record PurchaseCommit(bool Repeated, PurchaseResult? Result);
 
@@ -77,12 +83,16 @@ internal sealed class PendingPurchase : PendingWork
 {
     private readonly TaskCompletionSource<PurchaseCommit> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PendingPurchase(PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record)
+    public PendingPurchase(PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record, SaleUpdate? refundedSale = null)
     {
         Input = input;
         MemberETag = memberETag;
         Record = record;
+        RefundedSale = refundedSale;
     }
+
+    /// <summary>For a refund's sale part: the refunded sale's record as it is to be written, conditional on the ETag it was read with.</summary>
+    public SaleUpdate? RefundedSale { get; }
 
     public PurchaseInput Input { get; private set; }
 

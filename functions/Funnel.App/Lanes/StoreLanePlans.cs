@@ -35,8 +35,12 @@ internal sealed partial class StoreLanes
         private LanePlan PlanPurchases(LaneState state, List<PendingPurchase> purchases)
         {
             var plan = PurchasePlanner.Plan(state.Policy, state.Groups, [.. purchases.Select(p => p.Input)], MaxTransactionActions);
-            List<(TableTransactionAction, LaneAction)> own = [.. purchases.Take(plan.Accepted)
-                .Select(p => (new TableTransactionAction(TableTransactionActionType.Add, PurchaseRow(p)), LaneAction.Insert(p)))];
+            var own = new List<(TableTransactionAction, LaneAction)>(plan.Accepted);
+            foreach (var p in purchases.Take(plan.Accepted))
+            {
+                own.Add((new TableTransactionAction(TableTransactionActionType.Add, PurchaseRow(p)), LaneAction.Insert(p)));
+                if (p.RefundedSale is { } sale) own.Add((new TableTransactionAction(TableTransactionActionType.UpdateMerge, sale.Entity, sale.ETag), LaneAction.RefundedSale(p)));
+            }
             return new(plan, own, _ =>
             {
                 for (var i = 0; i < plan.Accepted; i++) purchases[i].Complete(new PurchaseCommit(false, plan.Results[i]));
@@ -112,13 +116,20 @@ internal sealed partial class StoreLanes
                 {
                     // Storage will not take this journey's task rows as planned: fail the step (the orchestration
                     // retries it, then goes on without it) rather than retry it forever, and let the neighbours through.
-                    var notWritten = new InvalidOperationException($"Store {_storeId}: storage refused the rows of journey {journeyLead} ({status}): {reason}");
+                    var notWritten = new InvalidOperationException($"Store {_storeId}: storage refused the rows of a journey ({status}): {reason}");
                     foreach (var p in batch.OfType<PendingStep>().Where(p => p.JourneyLeadId == journeyLead).ToList())
                     {
                         batch.Remove(p);
                         p.Fail(notWritten);
                     }
                 }
+                return;
+            }
+            if (failed?.RefundedSaleOf is PendingPurchase refund)
+            {
+                // Another refund of the same sale committed since this one read it: the refund reads it again (retried).
+                batch.Remove(refund);
+                refund.Fail(new RefundedSaleChangedException(refund.Input.Purchase.RefundOf ?? "?"));
                 return;
             }
             if (failed?.InsertOf is PendingPurchase repeated && status == StatusCodes.Status409Conflict)
@@ -152,7 +163,13 @@ internal sealed partial class StoreLanes
 
         private TableEntity PurchaseRow(PendingPurchase p)
         {
-            var key = p.Input.Part == PurchasePart.Sale ? StoreRows.PurchaseKey(p.Input.Purchase.PurchaseId) : StoreRows.CreditKey(p.Input.Purchase.StoreId, p.Input.Purchase.PurchaseId);
+            var purchase = p.Input.Purchase;
+            var key = p.Input.Part switch
+            {
+                PurchasePart.Sale => StoreRows.PurchaseKey(purchase.PurchaseId),
+                PurchasePart.Credit => StoreRows.CreditKey(purchase.StoreId, purchase.PurchaseId),
+                _ => StoreRows.ConflictKey(purchase.PurchaseId, (string)p.Record["Fingerprint"]!),
+            };
             var row = new TableEntity(_storeId, key);
             foreach (var (name, value) in p.Record) row[name] = value;
             return row;

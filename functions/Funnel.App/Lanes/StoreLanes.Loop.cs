@@ -150,7 +150,7 @@ internal sealed partial class StoreLanes
             catch (TableTransactionFailedException e)
             {
                 var failed = e.FailedTransactionActionIndex is { } i && i < what.Count ? what[i] : null;
-                LogRefused(_owner._logger, _storeId, e.Status, failed?.ToString() ?? "unknown action");
+                LogRefused(_owner._logger, _storeId, e.Status, failed?.Describe() ?? "unknown action", failed?.LeadId);
                 if (++_refusalsInARow > MaxRefusalsInARow)
                 {
                     _refusalsInARow = 0;

@@ -48,9 +48,9 @@ internal sealed partial class StoreLanes(
     }
 
     /// <summary>Applies one part of a purchase at <paramref name="storeId"/>, inserting a row with <paramref name="record"/>'s properties.</summary>
-    public Task<PurchaseCommit> CommitPurchaseAsync(string storeId, PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record)
+    public Task<PurchaseCommit> CommitPurchaseAsync(string storeId, PurchaseInput input, ETag memberETag, IReadOnlyDictionary<string, object?> record, SaleUpdate? refundedSale = null)
     {
-        var pending = new PendingPurchase(input, memberETag, record);
+        var pending = new PendingPurchase(input, memberETag, record, refundedSale);
         LaneFor(storeId).Enqueue(pending);
         return pending.Completion;
     }
@@ -102,6 +102,6 @@ internal sealed partial class StoreLanes(
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch for store {StoreId} failed; {Count} waiting items answered with an error")]
     private static partial void LogBatchFailed(ILogger logger, Exception error, string storeId, int count);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {StoreId}: storage refused a transaction ({Status}) at {Action}; recovering")]
-    private static partial void LogRefused(ILogger logger, string storeId, int status, string action);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {StoreId}: storage refused a transaction ({Status}) at {Action} (lead {LeadId}); recovering")]
+    private static partial void LogRefused(ILogger logger, string storeId, int status, string action, [Extensions.Pseudonymous] string? leadId);
 }

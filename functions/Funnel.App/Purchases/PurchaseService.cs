@@ -11,7 +11,10 @@ using Funnel.Core.Purchases;
 namespace Funnel.App.Purchases;
 
 /// <summary>A purchase that can never be counted as sent (unknown store, wrong currency): it belongs in the poison queue.</summary>
-internal sealed class PurchaseRejectedException(string reason) : Exception(reason);
+internal class PurchaseRejectedException(string reason) : Exception(reason);
+
+/// <summary>A message reused a recorded purchase id with other content: recorded and counted as a conflict, never as the sale.</summary>
+internal sealed class PurchaseConflictException(string reason) : PurchaseRejectedException(reason);
 
 internal enum PurchaseOutcome
 {
@@ -32,8 +35,10 @@ internal enum PurchaseOutcome
 ///    marker makes it happen once);
 /// 5. the credited lead's journey at the credited store converts (event id "purchase:{store}:{id}", so a redelivery
 ///    after a crash finishes that step once).
+/// The record keeps the purchase's fingerprint: a message with a recorded id and other content is a conflict (counted,
+/// poisoned with what differs), never a second sale and never a change to the first. Refunds: PurchaseService.Refunds.cs.
 /// </summary>
-internal sealed class PurchaseService(
+internal sealed partial class PurchaseService(
     LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, TimeProvider time, ILogger<PurchaseService> logger)
 {
     private const string Complete = "complete";
@@ -44,21 +49,23 @@ internal sealed class PurchaseService(
 
     public async Task<PurchaseOutcome> ProcessAsync(Purchase purchase, CancellationToken cancellationToken)
     {
-        var recordKey = StoreRows.PurchaseKey(purchase.PurchaseId);
-        var existing = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
-        if (existing.HasValue)
+        var now = time.GetUtcNow();
+        if (purchase.PurchasedAt > now + PurchaseMessage.MaxClockSkew)
         {
-            if (existing.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, existing.Value, cancellationToken);
-            await ConvertAsync(purchase, existing.Value.GetString("CreditedStoreId"), existing.Value.GetString("LeadId"), cancellationToken);
-            Record("duplicate");
-            return PurchaseOutcome.Duplicate;
+            throw new PurchaseRejectedException($"purchasedAt {purchase.PurchasedAt:O} is in the future (the app's time was {now:O}); check the till's clock and time zone.");
         }
-
+        // The store's settings come from the lane's cache (no storage request on a warm lane).
         var selling = await lanes.GetSettingsAsync(purchase.StoreId, cancellationToken)
             ?? throw new PurchaseRejectedException($"Store '{purchase.StoreId}' does not exist.");
+        if (purchase.IsRefund) return await RefundAsync(purchase, selling, cancellationToken);
+
+        var leadId = purchase.LeadId ?? hasher.LeadIdFor(selling.ShopperIdentity(purchase.ShopperId!));
+        var fingerprint = purchase.Fingerprint(leadId);
+        var recordKey = StoreRows.PurchaseKey(purchase.PurchaseId);
+        var existing = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
+        if (existing.HasValue) return await RepeatAsync(purchase, existing.Value!, fingerprint, cancellationToken);
         if (selling.CurrencyRefusal(purchase.Currency) is { } refusal) throw new PurchaseRejectedException(refusal);
 
-        var leadId = hasher.LeadIdFor(selling.ShopperIdentity(purchase.ShopperId));
         var (decision, credited) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);
 
         var sale = new PurchaseInput(purchase, leadId, PurchasePart.Sale, decision,
@@ -75,6 +82,7 @@ internal sealed class PurchaseService(
             ["CreditedStoreId"] = decision.StoreId,
             ["CreditedClerkId"] = decision.ClerkId,
             ["Status"] = decision.Kind == AttributionKind.CrossStore ? Crediting : Complete,
+            ["Fingerprint"] = fingerprint,
         };
         var committed = await lanes.CommitPurchaseAsync(purchase.StoreId, sale,
             decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
@@ -84,8 +92,7 @@ internal sealed class PurchaseService(
             // cross-store credit, and this delivery's answer acknowledges the message, so finish the credit here too
             // (the credit marker makes it happen once).
             var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
-            if (written.HasValue && written.Value!.GetString("Status") == Crediting) await FinishCreditAsync(purchase, written.Value, cancellationToken);
-            if (written.HasValue) await ConvertAsync(purchase, written.Value!.GetString("CreditedStoreId"), written.Value.GetString("LeadId"), cancellationToken);
+            if (written.HasValue) return await RepeatAsync(purchase, written.Value!, fingerprint, cancellationToken);
             Record("duplicate");
             return PurchaseOutcome.Duplicate;
         }
@@ -97,6 +104,22 @@ internal sealed class PurchaseService(
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
+    }
+
+    /// <summary>
+    /// The purchase id is recorded: the same purchase again (finish what a crash may have left: the cross-store
+    /// credit, the journey's conversion; each applies once), or another purchase under a used id (a conflict).
+    /// </summary>
+    private async Task<PurchaseOutcome> RepeatAsync(Purchase purchase, TableEntity record, string fingerprint, CancellationToken cancellationToken)
+    {
+        if (record.GetString("Fingerprint") is { } first && first != fingerprint) await ConflictAsync(purchase, record, fingerprint, cancellationToken);
+        if (record.GetString("Status") == Crediting)
+        {
+            await (purchase.IsRefund ? FinishRefundCreditAsync(purchase, record, cancellationToken) : FinishCreditAsync(purchase, record, cancellationToken));
+        }
+        if (!purchase.IsRefund) await ConvertAsync(purchase, record.GetString("CreditedStoreId"), record.GetString("LeadId"), cancellationToken);
+        Record("duplicate");
+        return PurchaseOutcome.Duplicate;
     }
 
     /// <summary>
@@ -143,7 +166,7 @@ internal sealed class PurchaseService(
         (Core.Scans.Member Member, ETag ETag)? credited, CancellationToken cancellationToken)
     {
         var member = credited ?? await leads.ReadMemberAsync(decision.StoreId!, leadId, cancellationToken)
-            ?? throw new InvalidOperationException($"Purchase {purchase.PurchaseId}: lead {leadId} is no member of {decision.StoreId}.");
+            ?? throw new InvalidOperationException($"Purchase {purchase.PurchaseId}: the lead is no member of {decision.StoreId}.");
         var marker = new Dictionary<string, object?>
         {
             ["SellingStoreId"] = purchase.StoreId,

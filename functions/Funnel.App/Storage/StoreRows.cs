@@ -12,6 +12,7 @@ namespace Funnel.App.Storage;
 /// is one contiguous range: "config", "clerk|{id}", "count|{yyyy-MM-dd}|store", "count|{day}|clerk|{id}",
 /// "group|{tier}|{seq:0000}", "member|{leadId}", "purchase|{purchaseId}" (a sale rung up here),
 /// "credit|{sellingStoreId}|{purchaseId}" (a cross-store credit received here; purchase ids are unique per selling store),
+/// "conflict|{purchaseId}|{fingerprint}" (a message that reused a purchase id with other content),
 /// and for journeys (see <see cref="JourneyRows"/>): "journey|{leadId}" and "task|{clerkId or -}|{dueTicks}|{leadId}|{taskId}".
 /// </summary>
 internal static class StoreRows
@@ -23,12 +24,14 @@ internal static class StoreRows
     public const string MemberPrefix = "member|";
     public const string PurchasePrefix = "purchase|";
     public const string CreditPrefix = "credit|";
+    public const string ConflictPrefix = "conflict|";
 
     public static string ClerkKey(string clerkId) => ClerkPrefix + clerkId;
     public static string GroupKey(Group g) => $"{GroupPrefix}{g.Tier.Name()}|{g.Sequence:D4}";
     public static string MemberKey(string leadId) => MemberPrefix + leadId;
     public static string PurchaseKey(string purchaseId) => PurchasePrefix + purchaseId;
     public static string CreditKey(string sellingStoreId, string purchaseId) => $"{CreditPrefix}{sellingStoreId}|{purchaseId}";
+    public static string ConflictKey(string purchaseId, string fingerprint) => $"{ConflictPrefix}{purchaseId}|{fingerprint}";
     public static string DayPrefix(DateOnly day) => $"{CountPrefix}{day:yyyy-MM-dd}|";
     public static string CounterKeyOf(CounterKey key) => DayPrefix(key.Day) + (key.ClerkId is null ? "store" : "clerk|" + key.ClerkId);
 
@@ -98,6 +101,9 @@ internal static class StoreRows
         ["QuestionsInTime"] = c.QuestionsInTime,
         ["QuestionsLate"] = c.QuestionsLate,
         ["Complaints"] = c.Complaints,
+        ["Refunds"] = c.Refunds,
+        ["RefundedAmount"] = c.RefundedAmount.ToString(CultureInfo.InvariantCulture),
+        ["PurchaseConflicts"] = c.PurchaseConflicts,
     };
 
     public static (CounterKey Key, FunnelCounts Counts) ToCounter(TableEntity e) => (
@@ -117,7 +123,10 @@ internal static class StoreRows
             e.GetInt64("Questions") ?? 0,
             e.GetInt64("QuestionsInTime") ?? 0,
             e.GetInt64("QuestionsLate") ?? 0,
-            e.GetInt64("Complaints") ?? 0));
+            e.GetInt64("Complaints") ?? 0,
+            e.GetInt64("Refunds") ?? 0,
+            Money(e.GetString("RefundedAmount")),
+            e.GetInt64("PurchaseConflicts") ?? 0));
 
     public static decimal Money(string? s) => s is null ? 0 : decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
 

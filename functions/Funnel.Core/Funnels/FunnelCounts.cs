@@ -6,6 +6,9 @@ namespace Funnel.Core.Funnels;
 /// Purchases / Revenue: purchases credited to this store's community (its leads buying here, or elsewhere
 /// as cross-store conversions), of which FirstPurchases were the lead's first and CrossStorePurchases
 /// were made at another store. StoreSales / StoreSalesRevenue: every sale rung up at this store, credited or not.
+/// Both revenues are net: a refund takes its amount back on the sale's day and row (and its credit's). Refunds /
+/// RefundedAmount: refunds of sales rung up here, on the refunded sale's day. PurchaseConflicts: messages that reused a
+/// purchase id with other content (not counted as sales; in the poison queue with the reason).
 /// Journeys: TrialsBooked, TrialsCompleted, Questions asked, QuestionsInTime / QuestionsLate (answered by the
 /// deadline, or breached), Complaints.
 /// </summary>
@@ -24,7 +27,10 @@ public readonly record struct FunnelCounts(
     long Questions = 0,
     long QuestionsInTime = 0,
     long QuestionsLate = 0,
-    long Complaints = 0)
+    long Complaints = 0,
+    long Refunds = 0,
+    decimal RefundedAmount = 0,
+    long PurchaseConflicts = 0)
 {
     public static FunnelCounts operator +(FunnelCounts a, FunnelCounts b) => new(
         a.Scans + b.Scans,
@@ -41,7 +47,10 @@ public readonly record struct FunnelCounts(
         a.Questions + b.Questions,
         a.QuestionsInTime + b.QuestionsInTime,
         a.QuestionsLate + b.QuestionsLate,
-        a.Complaints + b.Complaints);
+        a.Complaints + b.Complaints,
+        a.Refunds + b.Refunds,
+        a.RefundedAmount + b.RefundedAmount,
+        a.PurchaseConflicts + b.PurchaseConflicts);
 
     public long Repurchases => Purchases - FirstPurchases;
 

@@ -5,11 +5,15 @@ using Funnel.Core.Stores;
 
 namespace Funnel.Core.Purchases;
 
-/// <summary>Which part of a purchase a store applies: the sale where it was rung up, or the credit where the lead was recruited.</summary>
+/// <summary>
+/// Which part of a purchase a store applies: the sale where it was rung up, the credit where the lead was recruited, or
+/// (a message that reused a purchase id with other content) the conflict, counted where it was rung up.
+/// </summary>
 public enum PurchasePart
 {
     Sale,
     Credit,
+    Conflict,
 }
 
 /// <summary>
@@ -19,7 +23,10 @@ public enum PurchasePart
 public sealed record PurchaseInput(Purchase Purchase, string? LeadId, PurchasePart Part, AttributionDecision Decision, Member? Member)
 {
     /// <summary>True when this store's community is credited by this part.</summary>
-    public bool Credits => Part == PurchasePart.Credit || Decision.Kind == AttributionKind.SameStore;
+    public bool Credits => Part == PurchasePart.Credit || (Part == PurchasePart.Sale && Decision.Kind == AttributionKind.SameStore);
+
+    /// <summary>Rows of its own this part writes: its record (or marker); a refund's sale part also updates the refunded sale's record.</summary>
+    public int OwnRows => Purchase.IsRefund && Part == PurchasePart.Sale ? 2 : 1;
 }
 
 /// <summary>What applying a purchase part came to: whether it was the lead's first credited purchase here, and the VIP seat.</summary>
@@ -39,7 +46,12 @@ public sealed record PurchasePlan(
 /// - when this store is credited, the purchase counts on the recruiting clerk's row (the store's own row for a
 ///   store-code recruit): a purchase, its revenue, whether it was the lead's first, whether it was cross-store;
 /// - a credited lead is converted and gets a seat in the store's VIP buyers group tier (seat rules as for mass groups);
-/// - each part writes one row of its own (the purchase record, or the credit marker) so a repeat is detected.
+/// - a refund (its <see cref="Purchase.PurchasedAt"/> is the refunded sale's) takes its amount back from the same rows
+///   the sale counted on, net: the store sale's revenue (with a refund counted) and the credited clerk's revenue;
+///   purchases, conversions and seats stay (the lead did buy). Two refunds of one sale never share a transaction
+///   (each updates that sale's record);
+/// - a conflict counts one on the store's own row;
+/// - each part writes one row of its own (the purchase record, the credit marker, the conflict marker) so a repeat is detected.
 /// </summary>
 public static class PurchasePlanner
 {
@@ -56,12 +68,26 @@ public static class PurchasePlanner
         var writes = new StoreWriteSet(groups);
         var results = new List<PurchaseResult>(inputs.Count);
 
+        var refunded = new HashSet<string>(StringComparer.Ordinal);
         foreach (var input in inputs)
         {
             var purchase = input.Purchase;
+            if (purchase.RefundOf is { } of && input.Part == PurchasePart.Sale && !refunded.Add(of)) break;
             var day = policy.LocalDay(purchase.PurchasedAt);
             var deltas = new List<(CounterKey Key, FunnelCounts Delta)>(2);
-            if (input.Part == PurchasePart.Sale)
+            if (input.Part == PurchasePart.Conflict)
+            {
+                deltas.Add((new CounterKey(day, null), new FunnelCounts(0, 0, 0, PurchaseConflicts: 1)));
+            }
+            else if (purchase.IsRefund)
+            {
+                if (input.Part == PurchasePart.Sale)
+                {
+                    deltas.Add((new CounterKey(day, null), new FunnelCounts(0, 0, 0, StoreSalesRevenue: -purchase.Amount, Refunds: 1, RefundedAmount: purchase.Amount)));
+                }
+                if (input.Credits) deltas.Add((new CounterKey(day, input.Decision.ClerkId), new FunnelCounts(0, 0, 0, Revenue: -purchase.Amount)));
+            }
+            else if (input.Part == PurchasePart.Sale)
             {
                 deltas.Add((new CounterKey(day, null), new FunnelCounts(0, 0, 0, StoreSales: 1, StoreSalesRevenue: purchase.Amount)));
             }
@@ -69,7 +95,7 @@ public static class PurchasePlanner
             Member? member = null;
             (Group? Seat, bool IsNew) seat = (null, false);
             var first = false;
-            if (input.Credits && input.LeadId is not null)
+            if (input.Credits && input.LeadId is not null && !purchase.IsRefund)
             {
                 var previous = writes.PendingMember(input.LeadId)?.Member ?? input.Member
                     ?? throw new ArgumentException($"Purchase {purchase.PurchaseId}: a credited part needs the lead's membership.", nameof(inputs));
@@ -88,7 +114,7 @@ public static class PurchasePlanner
             }
 
             // Its own row: the purchase record (sale part) or the credit marker (credit part).
-            var actions = writes.ActionsFor(1, member?.LeadId, seat.IsNew ? seat.Seat : null, deltas.Select(d => d.Key));
+            var actions = writes.ActionsFor(input.OwnRows, member?.LeadId, seat.IsNew ? seat.Seat : null, deltas.Select(d => d.Key));
             if (!writes.Fits(actions, maxActions)) break;
             writes.Apply(actions, member, MemberWriteKind.Update, seat.IsNew ? seat.Seat : null, deltas);
             results.Add(new PurchaseResult(first, seat.Seat));

@@ -17,7 +17,7 @@ public static class PurchaseFixtures
             amount,
             currency,
             items = new[] { new { sku = "SKU-1", qty = 1, price = amount } },
-            purchasedAt = at ?? new DateTimeOffset(2026, 11, 23, 10, 30, 0, TimeSpan.Zero),
+            purchasedAt = at ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), // the fake clock's start: after a scan made then, and not in the future
         });
 
     /// <summary>A queueTrigger invocation: each value JSON-encoded into a string, DequeueCount as text, as the host sends it.</summary>

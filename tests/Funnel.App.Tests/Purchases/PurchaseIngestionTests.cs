@@ -130,6 +130,7 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         await (await app.Anonymous().Scan(code, "on-the-edge")).Json(HttpStatusCode.OK);
         await (await app.Anonymous().Scan(code, "one-second-late")).Json(HttpStatusCode.OK);
         var scannedAt = app.Time.GetUtcNow();
+        app.Time.Advance(TimeSpan.FromDays(31)); // the sales below are not in the future
 
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "on-the-edge", 10m, scannedAt.AddDays(30)))).Ok();
         await (await app.InvokeQueue(PurchaseFixtures.Message("p2", "s1", "one-second-late", 10m, scannedAt.AddDays(30).AddSeconds(1)))).Ok();
@@ -146,7 +147,10 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
     [InlineData("""{"storeId":"s1","shopperId":"x","amount":5,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""")]
     [InlineData("""{"purchaseId":"p1","storeId":"nowhere","shopperId":"x","amount":5,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""")]
     [InlineData("""{"purchaseId":"p1","storeId":"s1","shopperId":"x","amount":5,"currency":"USD","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T10:00:00Z"}""")]
-    public async Task BadMessage_GoesToThePoisonQueueAndChangesNothing(string message)
+    [InlineData("""{"purchaseId":"p1","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T09:00:00"}""")] // no offset
+    [InlineData("""{"purchaseId":"p1","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":1,"price":1}],"purchasedAt":"2026-11-23T11:00:00Z"}""")] // the future
+    [InlineData("""{"purchaseId":"p1","storeId":"s1","shopperId":"x","amount":1,"currency":"CNY","items":[{"sku":"a","qty":-1,"price":-1}],"purchasedAt":"2026-11-23T09:00:00Z"}""")] // a negative line
+    public async Task BadMessage_GoesToThePoisonQueueWithItsReason_AndChangesNothing(string message)
     {
         var (app, hq) = await StoreWithClerk(azurite);
         await using var owned = app;
@@ -154,7 +158,19 @@ public sealed class PurchaseIngestionTests(AzuriteFixture azurite)
         var body = await (await app.InvokeQueue(message)).Ok();
 
         Assert.StartsWith("Poisoned:", body.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal([message], await app.PoisonMessages());
+        var copy = Funnel.App.Triggers.PoisonCopy.Read(Assert.Single(await app.PoisonMessages()))!;
+        Assert.False(string.IsNullOrWhiteSpace(copy.Reason));
+        Assert.Equal(body.GetProperty("Logs")[0].GetString(), "Poisoned: " + copy.Reason);
+        // What an operator needs, not the shopper's identity.
+        if (copy.Message is { } kept)
+        {
+            Assert.False(kept.ContainsKey("shopperId"));
+            Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(message)!["purchaseId"]?.ToJsonString(), kept["purchaseId"]?.ToJsonString());
+        }
+        else
+        {
+            Assert.Equal(message, copy.Text);
+        }
         Assert.Equal(0, (await hq.Funnel("s1")).GetProperty("storeSales").GetInt64());
     }
 
