@@ -22,20 +22,23 @@ internal sealed class StoreRepository(FunnelTables tables)
     {
         await tables.Stores.UpsertEntityAsync(StoreRows.Config(settings), TableUpdateMode.Replace, cancellationToken);
         await tables.Directory.UpsertEntityAsync(
-            new TableEntity(DirectoryPartition, settings.StoreId) { ["Name"] = settings.Name, ["Region"] = settings.Region },
+            new TableEntity(DirectoryPartition, settings.StoreId)
+            {
+                ["Name"] = settings.Name, ["Region"] = settings.Region, ["Currency"] = settings.Currency, ["TimeZone"] = settings.TimeZone,
+            },
             TableUpdateMode.Replace, cancellationToken);
     }
 
-    /// <summary>Every store in the directory (optionally of one region): id, name, region.</summary>
-    public async Task<IReadOnlyList<(string StoreId, string Name, string Region)>> ListAsync(string? region, CancellationToken cancellationToken)
+    /// <summary>Every store in the directory (optionally of one region): id, name, region, and (for stores saved since the directory kept them) currency and time zone.</summary>
+    public async Task<IReadOnlyList<StoreListing>> ListAsync(string? region, CancellationToken cancellationToken)
     {
         var filter = region is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {DirectoryPartition}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {DirectoryPartition} and Region eq {region}");
-        var list = new List<(string, string, string)>();
+        var list = new List<StoreListing>();
         await foreach (var e in tables.Directory.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            list.Add((e.RowKey, e.GetString("Name") ?? "", e.GetString("Region") ?? ""));
+            list.Add(new(e.RowKey, e.GetString("Name") ?? "", e.GetString("Region") ?? "", e.GetString("Currency"), e.GetString("TimeZone")));
         }
         return list;
     }
@@ -112,3 +115,6 @@ internal sealed record ScanStateRows(
     IReadOnlyList<(CounterKey Key, FunnelCounts Counts, ETag ETag)> Counters,
     DateOnly FirstDay,
     DateOnly LastDay);
+
+/// <summary>A store as the directory lists it. Currency and time zone are null for a store not saved since the directory kept them.</summary>
+internal sealed record StoreListing(string StoreId, string Name, string Region, string? Currency, string? TimeZone);

@@ -25,6 +25,12 @@ signIn({
   },
 });
 
+/** The chain's revenue, one amount per currency (never added across currencies). */
+const revenueText = byCurrency => {
+  const entries = Object.entries(byCurrency ?? {});
+  return entries.length === 0 ? money(0) : entries.map(([currency, amount]) => money(amount, currency)).join(" · ");
+};
+
 async function loadLeaderboard() {
   const region = $("region").value;
   const query = new URLSearchParams({ days: $("days").value });
@@ -33,16 +39,16 @@ async function loadLeaderboard() {
   const t = board.totals;
   drawFunnel($("funnel-chart"), funnelSteps(t));
   $("kpis").replaceChildren(...kpis(
-    ["Stores", count(t.stores)], ["Revenue", money(t.revenue)], ["Conversion", percent(t.conversionRate)],
+    ["Stores", count(t.stores)], ["Revenue", revenueText(t.revenue)], ["Conversion", percent(t.conversionRate)],
     ["Service rate", percent(t.serviceRate)], ["Complaint rate", percent(t.complaintRate)]));
   fillTable($("stores"), board.stores.map(s => el("tr", {},
     el("td", {}, s.rank), el("th", { scope: "row" }, s.name, el("span", { class: "meta id" }, s.storeId)), el("td", {}, s.region),
     el("td", { class: "num" }, count(s.scans)), el("td", { class: "num" }, count(s.purchases)),
-    el("td", { class: "num" }, money(s.revenue)), el("td", { class: "num" }, percent(s.conversionRate)))), "No stores yet.");
+    el("td", { class: "num" }, money(s.revenue, s.currency)), el("td", { class: "num" }, percent(s.conversionRate)))), "No stores yet.");
   fillTable($("clerks"), board.clerks.slice(0, 20).map(c => el("tr", {},
     el("td", {}, c.rank), el("th", { scope: "row" }, `${c.clerkId} @ ${c.storeId}`),
     el("td", { class: "num" }, count(c.leads)), el("td", { class: "num" }, count(c.purchases)),
-    el("td", { class: "num" }, money(c.revenue)), el("td", { class: "num" }, percent(c.conversionRate)))), "No clerk has leads yet.");
+    el("td", { class: "num" }, money(c.revenue, c.currency)), el("td", { class: "num" }, percent(c.conversionRate)))), "No clerk has leads yet.");
   if (!region) {
     const before = regions.size;
     board.stores.forEach(s => regions.add(s.region));
