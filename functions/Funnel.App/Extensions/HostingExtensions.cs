@@ -26,6 +26,7 @@ internal static class HostingExtensions
         LocalSettings.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
         ConfigureUrls(builder);
         builder.AddFunnelObservability();
+        builder.AddPersonalDataRedaction();
 
         var services = builder.Services;
         services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section).ValidateDataAnnotations().ValidateOnStart();

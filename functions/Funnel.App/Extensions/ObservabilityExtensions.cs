@@ -56,7 +56,7 @@ internal static class ObservabilityExtensions
             .WithTracing(t =>
             {
                 // The Azure SDK's own ActivitySources ("Azure.*") trace every storage call.
-                t.AddSource("Azure.*").AddAspNetCoreInstrumentation();
+                t.AddSource("Azure.*").AddAspNetCoreInstrumentation().AddProcessor(new PersonalDataTraceScrubber());
                 if (export) t.AddAzureMonitorTraceExporter(Configure);
             });
         if (export)

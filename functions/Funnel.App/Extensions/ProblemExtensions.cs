@@ -50,25 +50,29 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             StoreNotFoundException missing => Problems.NotFound($"Store '{missing.StoreId}' does not exist; HQ creates stores with PUT /api/stores/{{storeId}}."),
             RequestFailedException or HttpRequestException or TimeoutException =>
                 Problems.Unavailable("Storage did not answer; nothing was lost. Retry in a moment (scans: with the same scanId)."),
+            // The storage client gave up after its own retries ("Retry failed after 4 tries"): the same, not a 500.
+            AggregateException { InnerExceptions: var inner } when inner.Count > 0 && inner.All(e => e is RequestFailedException or HttpRequestException or TimeoutException) =>
+                Problems.Unavailable("Storage did not answer; nothing was lost. Retry in a moment (scans: with the same scanId)."),
             _ => null,
         };
         if (problem is null)
         {
-            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            LogUnhandled(logger, exception, httpContext.Request.Method, PersonalData.RouteOf(httpContext));
             problem = Problems.Create(500, "internal", "Something went wrong",
                 "The server failed on this request. It is logged with the traceId below; retrying is safe.");
         }
         else if (problem.StatusCode >= 500)
         {
-            LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            LogUnavailable(logger, exception, httpContext.Request.Method, PersonalData.RouteOf(httpContext));
         }
         await problem.ExecuteAsync(httpContext);
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, Exception error, string method, string path);
+    // The route's pattern, not the path: a path may hold a lead id or a signed token.
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Route}")]
+    private static partial void LogUnhandled(ILogger logger, Exception error, string method, string route);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable on {Method} {Path}")]
-    private static partial void LogUnavailable(ILogger logger, Exception error, string method, string path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable on {Method} {Route}")]
+    private static partial void LogUnavailable(ILogger logger, Exception error, string method, string route);
 }

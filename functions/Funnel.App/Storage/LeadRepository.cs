@@ -80,7 +80,7 @@ internal sealed class LeadRepository(FunnelTables tables)
                     // Another store was added at the same moment: read again.
                 }
             }
-            throw new InvalidOperationException($"Lead {leadId}: could not add store {storeId} to its index after {MaxIndexAttempts} attempts.");
+            throw new InvalidOperationException($"A lead could not add store {storeId} to its index after {MaxIndexAttempts} attempts.");
         }
     }
 
@@ -107,7 +107,7 @@ internal sealed class LeadRepository(FunnelTables tables)
                 // written meanwhile: read again
             }
         }
-        throw new InvalidOperationException($"Lead {leadId}: could not tag its membership at {storeId} after {MaxIndexAttempts} attempts.");
+        throw new InvalidOperationException($"A lead's membership at {storeId} could not be tagged after {MaxIndexAttempts} attempts.");
     }
 
     public async Task<LeadIndex?> GetIndexAsync(string leadId, CancellationToken cancellationToken)
