@@ -151,6 +151,7 @@ public sealed partial class AuthorizationMatrixTests(AzuriteFixture azurite)
         ["campaignId"] = "spring",
         ["assetId"] = "poster",
         ["token"] = "not-a-share-link",
+        ["eventId"] = "e-1",
     };
 
     /// <summary>A group's "" route comes out as "/api/stores/{storeId}/"; routing matches it with or without the slash.</summary>
