@@ -51,17 +51,18 @@ public sealed class ContractDocument
     }
 
     /// <summary>
-    /// What is wrong with the exchange against the document; empty when it conforms or is not an API call (a page, a
-    /// trigger, a static file, an unknown path: the endpoint is excluded from the document, or none answered).
+    /// Whether an endpoint of the API answered: not one left out of the document (pages, triggers, the document), and
+    /// not a response given before routing (the path guard's refusal of dot segments, static files, unknown paths) or
+    /// routing's own 405 for a method a path does not take.
     /// </summary>
+    public static bool Applies(Exchange exchange) => !exchange.Excluded && exchange.Routed && exchange.Status != 405;
+
+    /// <summary>What is wrong with the exchange against the document; empty when it conforms or is not an API call (<see cref="Applies"/>).</summary>
     public IReadOnlyList<string> Check(Exchange exchange)
     {
-        if (exchange.Excluded) return [];
+        if (!Applies(exchange)) return [];
         var operation = OperationOf(exchange.Method, exchange.Path);
-        if (operation is null)
-        {
-            return exchange.Route is null ? [] : [Failure(exchange, $"{exchange.Method} /{exchange.Route.TrimStart('/')}", "the document has no such operation")];
-        }
+        if (operation is null) return [Failure(exchange, $"{exchange.Method} /{(exchange.Route ?? exchange.Path).TrimStart('/')}", "the document has no such operation")];
         var (method, template) = (operation[..operation.IndexOf(' ', StringComparison.Ordinal)].ToLowerInvariant(), operation[(operation.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
         var responses = _paths[template]![method]!["responses"]!.AsObject();
         var status = exchange.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -10,10 +10,11 @@ namespace Funnel.App.Tests.Contract;
 
 /// <summary>One response as the app sent it, with what it answered.</summary>
 /// <param name="App">The app instance (its table prefix), so a test can pick out its own exchanges.</param>
-/// <param name="Route">The route pattern of the endpoint that answered, when routing chose one and it is still known.</param>
+/// <param name="Routed">Routing chose an endpoint: a route's, or its own 415 (body media type) or 405 (method).</param>
+/// <param name="Route">The route pattern of the endpoint that answered, when it was a route's.</param>
 /// <param name="Excluded">The endpoint is left out of the API document on purpose (pages, triggers, the document itself).</param>
 public sealed record Exchange(
-    string App, string Method, string Path, string Query, string? Route, bool Excluded, int Status, string? ContentType, string Body, bool Truncated,
+    string App, string Method, string Path, string Query, bool Routed, string? Route, bool Excluded, int Status, string? ContentType, string Body, bool Truncated,
     IReadOnlyDictionary<string, string> Headers)
 {
     public override string ToString() => $"{Method} {Path}{Query} → {Status} {ContentType ?? "(no content type)"}";
@@ -63,7 +64,7 @@ public static class ContractRecorder
         var endpoint = context.GetEndpoint() ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint;
         var response = context.Response;
         Recorded.Enqueue(new Exchange(app, context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-            (endpoint as RouteEndpoint)?.RoutePattern.RawText,
+            endpoint is not null, (endpoint as RouteEndpoint)?.RoutePattern.RawText,
             endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription == true,
             response.StatusCode, response.ContentType, copy.Text, copy.Truncated,
             response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
