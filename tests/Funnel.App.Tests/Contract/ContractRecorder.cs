@@ -27,7 +27,8 @@ public sealed record Exchange(
 /// </summary>
 public static class ContractRecorder
 {
-    public const int MaxBodyChars = 256 * 1024;
+    public const int MaxBodyBytes = 256 * 1024;
+    public const string DocumentPath = "/openapi/v1.json";
 
     private static readonly ConcurrentQueue<Exchange> Recorded = new();
 
@@ -50,7 +51,7 @@ public static class ContractRecorder
     private static async Task RecordAsync(string app, HttpContext context, RequestDelegate next)
     {
         var original = context.Response.Body;
-        using var copy = new TeeStream(original, MaxBodyChars);
+        using var copy = new TeeStream(original, MaxBodyBytes);
         context.Response.Body = copy;
         try
         {
@@ -62,11 +63,13 @@ public static class ContractRecorder
         }
         // The exception handler clears the endpoint before it answers, and keeps it in its feature.
         var endpoint = context.GetEndpoint() ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint;
+        var excluded = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription == true;
+        // Bodies that are never checked (pages, scripts) are not kept; the document itself is, for the run's check.
+        var kept = (endpoint is not null && !excluded) || context.Request.Path == DocumentPath;
         var response = context.Response;
         Recorded.Enqueue(new Exchange(app, context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
             endpoint is not null, (endpoint as RouteEndpoint)?.RoutePattern.RawText,
-            endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription == true,
-            response.StatusCode, response.ContentType, copy.Text, copy.Truncated,
+            excluded, response.StatusCode, response.ContentType, kept ? copy.Text : "", kept && copy.Truncated,
             response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
     }
 

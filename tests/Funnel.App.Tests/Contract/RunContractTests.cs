@@ -31,7 +31,7 @@ public sealed class RunContractTests
     /// <summary>The document as a test's app served it in this run, or else from an app started for it (it does not depend on storage).</summary>
     private static async Task<ContractDocument> DocumentAsync(IReadOnlyList<Exchange> exchanges)
     {
-        if (exchanges.LastOrDefault(e => e is { Path: "/openapi/v1.json", Status: 200, Truncated: false }) is { } served) return new ContractDocument(served.Body);
+        if (exchanges.LastOrDefault(e => e is { Path: ContractRecorder.DocumentPath, Status: 200, Truncated: false }) is { } served) return new ContractDocument(served.Body);
         await using var app = new FunnelAppFactory(FunnelAppFactory.UnreachableStorage);
         return await ContractDocument.LoadAsync(app.Anonymous());
     }
