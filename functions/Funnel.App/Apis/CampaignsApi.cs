@@ -18,20 +18,27 @@ internal static class CampaignsApi
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app, long maxAssetBytes)
     {
         var hq = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(p => p.RequireRole(Roles.Hq));
-        hq.MapPost("", PostCampaign).WithName("PostCampaign");
+        hq.MapPost("", PostCampaign).WithName("PostCampaign").ProducesProblem(StatusCodes.Status409Conflict);
         hq.MapGet("", GetCampaigns).WithName("GetCampaigns");
-        hq.MapPost("/{campaignId}/assets", PostAsset).WithName("PostAsset").WithRequestSizeLimit(maxAssetBytes).DisableAntiforgery();
-        hq.MapPost("/{campaignId}/push", PostPush).WithName("PostPush");
-        hq.MapGet("/{campaignId}/push", GetPush).WithName("GetPush");
-        hq.MapGet("/{campaignId}/execution", GetExecution).WithName("GetExecution");
+        hq.MapPost("/{campaignId}/assets", PostAsset).WithName("PostAsset").WithRequestSizeLimit(maxAssetBytes).DisableAntiforgery()
+            .AcceptsRawBody($"The asset's bytes: {AssetTypes.Described}. Its type is the Content-Type header, or ?contentType= (then any Content-Type, e.g. application/octet-stream).",
+                [.. AssetTypes.MediaRanges, "application/octet-stream"])
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        hq.MapPost("/{campaignId}/push", PostPush).WithName("PostPush").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        hq.MapGet("/{campaignId}/push", GetPush).WithName("GetPush").ProducesProblem(StatusCodes.Status404NotFound);
+        hq.MapGet("/{campaignId}/execution", GetExecution).WithName("GetExecution").ProducesProblem(StatusCodes.Status404NotFound);
 
         var store = app.MapGroup("/api/stores/{storeId}/assets").WithTags("Campaigns");
         store.MapGet("", GetStoreAssets).WithName("GetStoreAssets").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
-        store.MapPost("/{assetId}/ack", PostAck).WithName("PostAck").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
-        store.MapGet("/{assetId}/share", GetShareLink).WithName("GetShareLink").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+        store.MapPost("/{assetId}/ack", PostAck).WithName("PostAck").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        store.MapGet("/{assetId}/share", GetShareLink).WithName("GetShareLink").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet(SharePath + "/{token}", OpenShareLink).WithName("OpenShareLink").WithTags("Campaigns")
-            .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit);
+            .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit)
+            .Produces(StatusCodes.Status302Found)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone);
         return app;
     }
 

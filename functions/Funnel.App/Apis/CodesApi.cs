@@ -14,9 +14,11 @@ internal static class CodesApi
     public static IEndpointRouteBuilder MapCodesApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/stores/{storeId}/codes", CreateCode).WithName("CreateCode").WithTags("Codes")
-            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk).WithRequestSizeLimit(4 * 1024);
+            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk).WithRequestSizeLimit(4 * 1024)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/codes/{code}/qr.png", GetQrPng).WithName("GetQrPng").WithTags("Codes")
-            .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit);
+            .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit)
+            .Produces<Stream>(StatusCodes.Status200OK, "image/png").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 

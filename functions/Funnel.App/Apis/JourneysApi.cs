@@ -32,14 +32,18 @@ internal static class JourneysApi
         app.MapPost("/api/leads/{leadId}/events", PostEvent).WithName("PostJourneyEvent").WithTags("Journeys")
             .AllowAnonymous()
             .RequireRateLimiting(HostingExtensions.PublicRateLimit)
-            .WithRequestSizeLimit(MaxBodyBytes);
+            .WithRequestSizeLimit(MaxBodyBytes)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", GetEventOutcome).WithName("GetJourneyEventOutcome").WithTags("Journeys")
             .AllowAnonymous()
-            .RequireRateLimiting(HostingExtensions.PublicRateLimit);
+            .RequireRateLimiting(HostingExtensions.PublicRateLimit)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/history", GetHistory).WithName("GetJourneyHistory").WithTags("Journeys")
-            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/stores/{storeId}/tasks", GetTasks).WithName("GetTasks").WithTags("Journeys")
-            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+            .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

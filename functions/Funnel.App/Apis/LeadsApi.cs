@@ -13,7 +13,8 @@ internal static class LeadsApi
     public static IEndpointRouteBuilder MapLeadsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/leads/{leadId}", GetLead).WithName("GetLead").WithTags("Leads")
-            .RequireAuthorization(p => p.RequireRole(Roles.Hq, Roles.Store, Roles.Clerk));
+            .RequireAuthorization(p => p.RequireRole(Roles.Hq, Roles.Store, Roles.Clerk))
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -15,7 +15,8 @@ internal static class PurchasesApi
     {
         app.MapPost("/api/purchases", PostPurchase).WithName("PostPurchase").WithTags("Purchases")
             .RequireAuthorization(p => p.RequireRole(Roles.Pos))
-            .WithRequestSizeLimit(64 * 1024);
+            .WithRequestSizeLimit(64 * 1024)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -23,7 +23,8 @@ internal static class ScansApi
         app.MapPost("/api/scans", PostScan).WithName("PostScan").WithTags("Scans")
             .AllowAnonymous()
             .RequireRateLimiting(HostingExtensions.PublicRateLimit)
-            .WithRequestSizeLimit(MaxBodyBytes);
+            .WithRequestSizeLimit(MaxBodyBytes)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

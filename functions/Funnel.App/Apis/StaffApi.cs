@@ -16,8 +16,8 @@ internal static class StaffApi
     {
         var api = app.MapGroup("/api/stores/{storeId}/staff").WithTags("Staff");
         api.MapGet("", ListStaff).WithName("ListStaff").RequireStoreScope(Roles.Hq);
-        api.MapPut("/{objectId}", PutStaff).WithName("PutStaff").RequireStoreScope(Roles.Hq);
-        api.MapDelete("/{objectId}", DeleteStaff).WithName("DeleteStaff").RequireStoreScope(Roles.Hq);
+        api.MapPut("/{objectId}", PutStaff).WithName("PutStaff").RequireStoreScope(Roles.Hq).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/{objectId}", DeleteStaff).WithName("DeleteStaff").RequireStoreScope(Roles.Hq).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/me", Me).WithName("Me").WithTags("Staff").RequireAuthorization();
         return app;
     }

@@ -17,10 +17,14 @@ internal static class StoresApi
     {
         var api = app.MapGroup("/api/stores/{storeId}").WithTags("Stores");
         api.MapPut("", PutStore).WithName("PutStore").RequireStoreScope(Roles.Hq);
-        api.MapGet("", GetStore).WithName("GetStore").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
-        api.MapPut("/clerks/{clerkId}", PutClerk).WithName("PutClerk").RequireStoreScope(Roles.Hq, Roles.Store);
-        api.MapGet("/groups", GetGroups).WithName("GetGroups").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
-        api.MapGet("/funnel", GetFunnel).WithName("GetFunnel").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk);
+        api.MapGet("", GetStore).WithName("GetStore").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/clerks/{clerkId}", PutClerk).WithName("PutClerk").RequireStoreScope(Roles.Hq, Roles.Store)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/groups", GetGroups).WithName("GetGroups").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/funnel", GetFunnel).WithName("GetFunnel").RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

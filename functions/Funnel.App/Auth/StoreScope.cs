@@ -32,6 +32,7 @@ internal static class StoreScope
         where TBuilder : IEndpointConventionBuilder
     {
         builder.RequireAuthorization();
+        builder.WithMetadata(new StoreScopeMetadata(roles));
         builder.AddEndpointFilter(async (context, next) =>
         {
             var storeId = context.HttpContext.GetRouteValue("storeId") as string ?? "";
@@ -46,3 +47,6 @@ internal static class StoreScope
         return roles.Count == 0 ? "no Funnel role" : "role " + string.Join(", ", roles);
     }
 }
+
+/// <summary>Marks a route <see cref="StoreScope.RequireStoreScope"/> guards (the OpenAPI document declares its 403).</summary>
+internal sealed record StoreScopeMetadata(IReadOnlyList<string> Roles);

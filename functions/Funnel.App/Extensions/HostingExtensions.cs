@@ -79,7 +79,7 @@ internal static class HostingExtensions
         services.AddFunnelProblems();
         services.AddClientAddresses();
         services.AddRateLimiter(ConfigureRateLimiting);
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiContract.Configure);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;

@@ -94,4 +94,7 @@ public static class AssetTypes
     }
 
     public const string Described = "images (except SVG), video, PDF, or plain text (text/plain, text/markdown, text/csv)";
+
+    /// <summary>The media ranges <see cref="IsAllowed"/> accepts, as the API document lists them (image/* without SVG).</summary>
+    public static readonly IReadOnlyList<string> MediaRanges = ["image/*", "video/*", "application/pdf", "text/plain", "text/markdown", "text/csv"];
 }

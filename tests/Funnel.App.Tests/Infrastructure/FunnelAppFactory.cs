@@ -85,6 +85,8 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
             }
             // The local runner calls the trigger endpoints through the in-memory test server, not a socket.
             services.Replace(ServiceDescriptor.Singleton<Funnel.App.Triggers.ITriggerTransport>(new TestServerTransport(this)));
+            // Every response is recorded, to be checked against the API document (Contract/ContractFixture).
+            Contract.ContractRecorder.AddContractRecording(services);
             MoreServices?.Invoke(services);
         });
     }
