@@ -33,10 +33,12 @@ internal static class JourneysApi
             .AllowAnonymous()
             .RequireRateLimiting(HostingExtensions.PublicRateLimit)
             .WithRequestSizeLimit(MaxBodyBytes)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireStaffOrShopperSession()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", GetEventOutcome).WithName("GetJourneyEventOutcome").WithTags("Journeys")
             .AllowAnonymous()
             .RequireRateLimiting(HostingExtensions.PublicRateLimit)
+            .RequireStaffOrShopperSession()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/leads/{leadId}/stores/{storeId}/journey/history", GetHistory).WithName("GetJourneyHistory").WithTags("Journeys")
             .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk)

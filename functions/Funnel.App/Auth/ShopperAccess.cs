@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Funnel.App.Auth;
 
+/// <summary>A route the store's staff or the shopper's session may call (<see cref="ShopperAccess.RequireStaffOrShopperSession"/>).</summary>
+internal sealed record ShopperSessionMetadata;
+
 /// <summary>Who acts on a lead's journey: the store's staff, or the shopper with the session a scan gave them.</summary>
 internal sealed record JourneyCaller(bool IsStaff, string? StoreId);
 
@@ -16,6 +19,13 @@ internal sealed record JourneyCaller(bool IsStaff, string? StoreId);
 internal static class ShopperAccess
 {
     public const string Header = "X-Shopper-Session";
+
+    /// <summary>
+    /// Marks a route as reached by the store's staff or the shopper's session (checked by its handler with
+    /// <see cref="Check"/>: the session names the lead, which only the handler knows); the OpenAPI document says so.
+    /// </summary>
+    public static TBuilder RequireStaffOrShopperSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ShopperSessionMetadata());
 
     public static bool IsStaff(ClaimsPrincipal user) => user.IsInRole(Roles.Hq) || user.IsInRole(Roles.Store) || user.IsInRole(Roles.Clerk);
 

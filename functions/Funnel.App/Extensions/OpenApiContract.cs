@@ -24,6 +24,7 @@ namespace Funnel.App.Extensions;
 internal static class OpenApiContract
 {
     public const string BearerScheme = "Bearer";
+    public const string ShopperSessionScheme = "ShopperSession";
     public const string ProblemSchema = "ProblemDetails";
     public const string ValidationProblemSchema = "HttpValidationProblemDetails";
     public const string ProblemContentType = "application/problem+json";
@@ -69,6 +70,13 @@ internal static class OpenApiContract
             Description = "A JWT with the Funnel roles (hq, store, clerk, pos) and, for store-scoped roles, the storeId (and clerkId) claims " +
                 "or a staff assignment. Locally: ./run.sh token --role hq.",
         };
+        document.Components.SecuritySchemes[ShopperSessionScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = Auth.ShopperAccess.Header,
+            Description = "The shopper's session, as POST /api/scans answered it (session): that lead at that store, until it expires.",
+        };
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         if (!document.Components.Schemas.ContainsKey(ProblemSchema)) document.Components.Schemas[ProblemSchema] = OpenApiSchemas.Problem();
         if (!document.Components.Schemas.ContainsKey(ValidationProblemSchema)) document.Components.Schemas[ValidationProblemSchema] = OpenApiSchemas.ValidationProblem();
@@ -88,7 +96,14 @@ internal static class OpenApiContract
         var rawBody = metadata.OfType<RawBodyMetadata>().LastOrDefault();
         operation.Responses ??= [];
 
-        if (authorized)
+        if (metadata.OfType<Auth.ShopperSessionMetadata>().Any())
+        {
+            // Either credential: a staff token, or the shopper's session.
+            operation.Security = [Requirement(context.Document), new() { [new OpenApiSecuritySchemeReference(ShopperSessionScheme, context.Document)] = [] }];
+            AddProblem(operation, 401);
+            AddProblem(operation, 403);
+        }
+        else if (authorized)
         {
             operation.Security = [Requirement(context.Document)];
             AddProblem(operation, 401);

@@ -30,8 +30,8 @@ internal static class ContractWalk
         await (await app.As(Roles.Store, "s1").GetAsync("/api/diagnostics/storage")).Problem(HttpStatusCode.Forbidden);
 
         await Stores(app, hq);
-        var leadId = await CodesAndScans(app, hq, anonymous);
-        await Journeys(app, hq, anonymous, leadId);
+        var (leadId, session) = await CodesAndScans(app, hq, anonymous);
+        await Journeys(app, hq, anonymous, app.Shopper(session), leadId);
         await PurchasesAndReports(app, hq);
         await Campaigns(app, hq, leadId);
     }
@@ -66,7 +66,7 @@ internal static class ContractWalk
         await (await hq.DeleteAsync("/api/stores/s1/staff/not-a-guid")).Problem(HttpStatusCode.BadRequest);
     }
 
-    private static async Task<string> CodesAndScans(FunnelAppFactory app, HttpClient hq, HttpClient anonymous)
+    private static async Task<(string LeadId, string Session)> CodesAndScans(FunnelAppFactory app, HttpClient hq, HttpClient anonymous)
     {
         var code = await hq.CreateCode("s1", "c1");
         await (await hq.PostAsJsonAsync("/api/stores/s1/codes", new { clerkId = "c1" })).Problem(HttpStatusCode.BadRequest);
@@ -93,22 +93,25 @@ internal static class ContractWalk
         await (await hq.GetAsync("/api/leads/not-a-lead")).Problem(HttpStatusCode.BadRequest);
         await (await hq.GetAsync($"/api/leads/{new string('a', 32)}")).Problem(HttpStatusCode.NotFound);
         await (await app.As(Roles.Pos, "s1").GetAsync($"/api/leads/{leadId}")).Problem(HttpStatusCode.Forbidden);
-        return leadId;
+        return (leadId, scan.GetProperty("session").GetString()!);
     }
 
-    private static async Task Journeys(FunnelAppFactory app, HttpClient hq, HttpClient anonymous, string leadId)
+    private static async Task Journeys(FunnelAppFactory app, HttpClient hq, HttpClient anonymous, HttpClient shopper, string leadId)
     {
-        var accepted = await (await anonymous.Event(leadId, "question-asked", new { questionId = "q1" })).Json(HttpStatusCode.Accepted);
-        Assert.NotEqual("pending", await anonymous.OutcomeOf(accepted));
-        await (await anonymous.Event(leadId, "question-asked")).Problem(HttpStatusCode.BadRequest);
-        await (await anonymous.Event(leadId, "trial-completed")).Problem(HttpStatusCode.Unauthorized);
+        var accepted = await (await shopper.Event(leadId, "question-asked", new { questionId = "q1" })).Json(HttpStatusCode.Accepted);
+        Assert.NotEqual("pending", await shopper.OutcomeOf(accepted));
+        await (await shopper.Event(leadId, "question-asked")).Problem(HttpStatusCode.BadRequest);
+        await (await shopper.Event(leadId, "trial-completed")).Problem(HttpStatusCode.Forbidden);
+        await (await anonymous.Event(leadId, "complaint")).Problem(HttpStatusCode.Unauthorized);
         await (await app.As(Roles.Clerk, "s2", "c9").Event(leadId, "complaint", storeId: "s1")).Problem(HttpStatusCode.Forbidden);
-        await (await anonymous.Event(new string('a', 32), "complaint")).Problem(HttpStatusCode.NotFound);
+        await (await hq.Event(new string('a', 32), "complaint")).Problem(HttpStatusCode.NotFound);
         await (await anonymous.PostAsync($"/api/leads/{leadId}/events", new StringContent($"{{\"type\":\"{new string('x', 5000)}\"}}", Encoding.UTF8, "application/json")))
             .Problem(HttpStatusCode.RequestEntityTooLarge);
         await (await anonymous.PostAsync($"/api/leads/{leadId}/events", new StringContent("type=complaint", Encoding.UTF8, "text/plain"))).Problem(HttpStatusCode.UnsupportedMediaType);
-        await (await anonymous.GetAsync($"/api/leads/{leadId}/stores/s1/journey/events/not%7Can-id")).Problem(HttpStatusCode.BadRequest);
-        await (await anonymous.GetAsync($"/api/leads/{leadId}/stores/s2/journey/events/e1")).Problem(HttpStatusCode.NotFound);
+        await (await shopper.GetAsync($"/api/leads/{leadId}/stores/s1/journey/events/not%7Can-id")).Problem(HttpStatusCode.BadRequest);
+        await (await shopper.GetAsync($"/api/leads/{leadId}/stores/s2/journey/events/e1")).Problem(HttpStatusCode.Forbidden);
+        await (await anonymous.GetAsync($"/api/leads/{leadId}/stores/s1/journey/events/e1")).Problem(HttpStatusCode.Unauthorized);
+        await (await hq.GetAsync($"/api/leads/{leadId}/stores/s2/journey/events/e1")).Problem(HttpStatusCode.NotFound);
 
         await (await hq.GetAsync($"/api/leads/{leadId}/stores/s1/journey/history")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync($"/api/leads/{leadId}/stores/s2/journey/history")).Problem(HttpStatusCode.NotFound);

@@ -78,14 +78,20 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         var getStore = paths.GetProperty("/api/stores/{storeId}").GetProperty("get");
         Assert.True(getStore.GetProperty("security")[0].TryGetProperty("Bearer", out _));
         Assert.Equal(["200", "401", "403", "404", "503"], getStore.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
-        Assert.False(paths.GetProperty("/api/scans").GetProperty("post").TryGetProperty("security", out _));
+        // A scan is open to all; a staff token (optional) adds the detail.
+        Assert.Equal(JsonValueKind.Object, paths.GetProperty("/api/scans").GetProperty("post").GetProperty("security")[0].ValueKind);
+        Assert.Empty(paths.GetProperty("/api/scans").GetProperty("post").GetProperty("security")[0].EnumerateObject());
+        // A shopper's event: a staff token or the shopper's session.
+        var events = paths.GetProperty("/api/leads/{leadId}/events").GetProperty("post");
+        Assert.Equal(["Bearer", "ShopperSession"], events.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Single().Name));
+        Assert.Equal("X-Shopper-Session", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("ShopperSession").GetProperty("name").GetString());
         var share = paths.GetProperty("/a/{token}").GetProperty("get").GetProperty("responses");
         Assert.False(share.TryGetProperty("200", out _));
         Assert.True(share.GetProperty("302").GetProperty("headers").GetProperty("Location").GetProperty("required").GetBoolean());
         var upload = paths.GetProperty("/api/campaigns/{campaignId}/assets").GetProperty("post").GetProperty("requestBody").GetProperty("content");
         Assert.Contains("image/*", upload.EnumerateObject().Select(c => c.Name));
         var schemas = root.GetProperty("components").GetProperty("schemas");
-        Assert.DoesNotContain("clerkId", schemas.GetProperty("ScanResponse").GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.DoesNotContain("detail", schemas.GetProperty("ScanResponse").GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         Assert.DoesNotContain("journey", schemas.GetProperty("LeadStore").GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         Assert.False(schemas.GetProperty("CampaignRequest").TryGetProperty("required", out _));
     }
