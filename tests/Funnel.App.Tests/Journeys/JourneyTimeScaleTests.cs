@@ -22,6 +22,7 @@ public sealed class JourneyTimeScaleTests(AzuriteFixture azurite)
             ["Journeys:LogOutboundMessages"] = "false", // leave them on the queue for the test to read
             ["Triggers:LocalRunner"] = "true",
             ["Triggers:MaxPollingIntervalMs"] = "100",
+            ["Funnel:ShopperSessionMinutes"] = "10080", // a week of app time (42 s here): the shopper's session outlives the test's days
         }, fakeClock: false);
         var hq = app.Hq();
         // No quiet hours and no daily cap, so every message goes out when its step happens, whatever the real time. The
@@ -32,10 +33,9 @@ public sealed class JourneyTimeScaleTests(AzuriteFixture azurite)
         await hq.CreateClerk("s1", "c1");
         var code = await hq.CreateCode("s1", "c1");
         var clock = app.Services.GetRequiredService<TimeProvider>();
-        var shopper = app.Anonymous();
         var clerk = app.As(Roles.Clerk, "s1", "c1");
 
-        var leadId = await shopper.ScanLead(code, "shopper-1");
+        var (leadId, shopper) = await app.ShopperScan(code, "shopper-1");
 
         // A day later (six seconds of real time) the first awareness content has gone out on a durable timer.
         await hq.HistoryHolds(leadId, h => h.Contains("awareness content 1"));
