@@ -47,7 +47,8 @@ internal static class ScansApi
         if (!v.IsValid) return v.Problem();
         if (!signer.TryVerify(body.Code, out var code, out var error)) return Problems.BadRequest(error);
 
-        var (r, stage, store) = await scans.ScanAsync(code!, body.ShopperId!, body.ScanId, cancellationToken);
+        var staff = StoreScope.Check(user, code!.StoreId, [Roles.Hq, Roles.Store, Roles.Clerk]) is null;
+        var (r, stage, store) = await scans.ScanAsync(code, body.ShopperId!, body.ScanId, withStage: staff, cancellationToken);
         var now = time.GetUtcNow();
         var expires = now.AddMinutes(options.Value.ShopperSessionMinutes);
         var session = sessions.Issue(new ShopperSession(r.LeadId, code!.StoreId, expires));
@@ -57,7 +58,6 @@ internal static class ScansApi
                 $"Every mass group of store '{code.StoreId}' is full. The shopper is recorded as a lead and will get a seat on their next scan once the store has room (HQ can raise maxGroups or groupCapacity with PUT /api/stores/{code.StoreId}).",
                 new Dictionary<string, object?> { ["leadId"] = r.LeadId, ["storeId"] = code.StoreId, ["session"] = session, ["sessionExpiresAt"] = expires });
         }
-        var staff = StoreScope.Check(user, code.StoreId, [Roles.Hq, Roles.Store, Roles.Clerk]) is null;
         return TypedResults.Ok(new ScanResponse(
             r.LeadId, code.StoreId, r.Replayed, session, expires,
             new SeatResponse(r.Seat.GroupId, r.Seat.Tier.Name(), JoinUrl(options.Value.GroupJoinUrlTemplate, code.StoreId, r.Seat.GroupId)),

@@ -78,7 +78,7 @@ internal sealed class LaneState
                 var etag = pending.First(p => p.LeadId == write.Member.LeadId && p.KnownMember is not null).MemberETag;
                 actions.Add(new(TableTransactionActionType.UpdateReplace, entity, etag));
             }
-            what.Add(LaneAction.Member(write.Member.LeadId));
+            what.Add(LaneAction.Member(write.Member));
         }
         foreach (var group in plan.ChangedGroups)
         {
@@ -127,7 +127,8 @@ internal sealed record LaneAction(
     FunnelCounts CounterValue = default,
     string? JourneyLeadId = null,
     bool IsJourneyRow = false,
-    PendingWork? RefundedSaleOf = null)
+    PendingWork? RefundedSaleOf = null,
+    Member? MemberValue = null)
 {
     public static LaneAction Insert(PendingWork of) => new(InsertOf: of);
 
@@ -150,7 +151,7 @@ internal sealed record LaneAction(
         { CounterKey: { } k } => $"counter {k.Day:yyyy-MM-dd}/{k.ClerkId ?? "store"}",
         _ => "an action",
     };
-    public static LaneAction Member(string leadId) => new(MemberLeadId: leadId);
+    public static LaneAction Member(Member member) => new(MemberLeadId: member.LeadId, MemberValue: member);
     public static LaneAction Group(Group g) => new(GroupValue: g);
     public static LaneAction Counter(CounterKey key, FunnelCounts value) => new(CounterKey: key, CounterValue: value);
 

@@ -151,6 +151,7 @@ internal sealed partial class StoreLanes
                 // The membership changed since it was read (another batch, instance or a retry of the same scan):
                 // read it again; a retried scan id then shows up in it and is answered as a replay.
                 var member = await _owner._leads.ReadMemberAsync(_storeId, leadId, _owner._stopping.Token);
+                RememberMember(leadId, member);
                 foreach (var p in batch.Where(p => p.LeadId == leadId))
                 {
                     p.Refresh(member?.Member, member?.ETag ?? default);

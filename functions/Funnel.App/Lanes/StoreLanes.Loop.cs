@@ -143,6 +143,7 @@ internal sealed partial class StoreLanes
                 // Nothing to write (replayed scans only): nothing to submit.
                 IReadOnlyList<Response> responses = actions.Count == 0 ? [] : (await _owner._tables.Stores.SubmitTransactionAsync(actions, _owner._stopping.Token)).Value;
                 state.Apply(what, responses);
+                RememberMembers(what, responses);
                 foreach (var done in run.Take(plan.Accepted)) batch.Remove(done);
                 complete(responses);
                 _refusalsInARow = 0;

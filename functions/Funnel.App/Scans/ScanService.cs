@@ -13,7 +13,8 @@ namespace Funnel.App.Scans;
 
 /// <summary>
 /// A shopper scans a code. Storage work per scan, in order:
-/// 1. read the lead's membership at the store (a point read);
+/// 1. read the lead's membership at the store (a point read; none when the store's lane wrote it last, see
+///    StoreLanes.KnownMember);
 /// 2. for a lead new to the store only: link the lead brand-wide (one transaction in the lead's partition,
 ///    two when the lead already exists elsewhere), so the link exists before the seat and a crash between
 ///    the two heals on the next scan; then start the lead's journey at the store (the engine's instance, with this
@@ -22,7 +23,8 @@ namespace Funnel.App.Scans;
 /// 3. the store lane commits the seat, the counter and the membership (one transaction, shared by every
 ///    scan waiting at that store). A retried scan id is recognised in the membership and written not at all;
 /// 4. for a lead the store knew: the scan is raised to its journey (one queue message; a retried scan id is the
-///    event id, so the journey takes it once), and its stage is read from the journey row.
+///    event id, so the journey takes it once), and, for a caller who is told the stage (the store's staff), its stage
+///    is read from the journey row.
 /// </summary>
 internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, TimeProvider time)
 {
@@ -32,7 +34,8 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
     private static readonly Histogram<double> ScanLatency = Meter.CreateHistogram<double>("funnel.scan.duration", "ms", "Time to commit a scan.");
 
     /// <returns>The scan's outcome, the lead's journey stage after it (null: not known yet), and the store's settings it was read with.</returns>
-    public async Task<(ScanResult Scan, JourneyStage? Stage, StoreSettings Store)> ScanAsync(EntryCode code, string shopperId, string? scanId, CancellationToken cancellationToken)
+    public async Task<(ScanResult Scan, JourneyStage? Stage, StoreSettings Store)> ScanAsync(
+        EntryCode code, string shopperId, string? scanId, bool withStage, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // The store's settings come from the lane's cache (no storage request on a warm lane); its country reads the phone number.
@@ -41,7 +44,7 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
         var now = time.GetUtcNow();
         var scanned = new Scanned(now, code.ClerkId, scanId is null ? null : JourneyEvents.ScanEventId(scanId));
 
-        var known = await leads.ReadMemberAsync(code.StoreId, leadId, cancellationToken);
+        var known = committer.KnownMember(code.StoreId, leadId) ?? await leads.ReadMemberAsync(code.StoreId, leadId, cancellationToken);
         var isNewLead = false;
         JourneyStage? stage = null;
         if (known is null)
@@ -57,7 +60,7 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
         if (known is not null && (!committed.Replayed || scanId is not null))
         {
             await journeys.RaiseAsync(code.StoreId, leadId, scanned, cancellationToken);
-            stage = await StageAfterAsync(store, leadId, scanned, cancellationToken);
+            if (withStage) stage = await StageAfterAsync(store, leadId, scanned, cancellationToken);
         }
 
         ScansCounter.Add(1, new KeyValuePair<string, object?>("outcome", committed.Replayed ? "replayed" : committed.Seat is null ? "no-seat" : "seated"));

@@ -83,29 +83,28 @@ internal sealed class StoreRepository(FunnelTables tables)
     }
 
     /// <summary>
-    /// What the scan lane needs, in one query: settings, every group, and the counter rows of the days
-    /// around <paramref name="utcDay"/> (one day either side covers every time zone).
+    /// What the scan lane needs: settings, every group, and the counter rows of the days around
+    /// <paramref name="utcDay"/> (one day either side covers every time zone). Three requests at once, each one Azure
+    /// Table Storage serves by key (a point read and two row-key ranges): one filter that ORs the ranges is served by
+    /// scanning the whole partition, which grows with every member, journey and purchase of the store.
     /// </summary>
     public async Task<ScanStateRows?> LoadScanStateAsync(string storeId, DateOnly utcDay, CancellationToken cancellationToken)
     {
-        var from = StoreRows.DayPrefix(utcDay.AddDays(-1));
-        var to = StoreRows.DayPrefix(utcDay.AddDays(2));
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {storeId} and (RowKey eq {StoreRows.ConfigKey} or (RowKey ge {StoreRows.GroupPrefix} and RowKey lt {StoreRows.GroupPrefix + "~"}) or (RowKey ge {from} and RowKey lt {to}))");
-        StoreSettings? settings = null;
-        var groups = new List<(Group, ETag)>();
-        var counters = new List<(CounterKey, FunnelCounts, ETag)>();
-        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            if (e.RowKey == StoreRows.ConfigKey) settings = StoreRows.ToSettings(e);
-            else if (e.RowKey.StartsWith(StoreRows.GroupPrefix, StringComparison.Ordinal)) groups.Add((StoreRows.ToGroup(e), e.ETag));
-            else
-            {
-                var (key, counts) = StoreRows.ToCounter(e);
-                counters.Add((key, counts, e.ETag));
-            }
-        }
-        return settings is null ? null : new ScanStateRows(settings, groups, counters, utcDay.AddDays(-1), utcDay.AddDays(1));
+        var config = tables.Stores.GetEntityIfExistsAsync<TableEntity>(storeId, StoreRows.ConfigKey, cancellationToken: cancellationToken);
+        var groups = ListAsync(StoreRows.PrefixFilter(storeId, StoreRows.GroupPrefix), e => (StoreRows.ToGroup(e), e.ETag), cancellationToken);
+        var counters = GetCountersAsync(storeId, utcDay.AddDays(-1), utcDay.AddDays(1), cancellationToken);
+        await Task.WhenAll(config, groups, counters);
+        var row = await config;
+        return row.HasValue
+            ? new ScanStateRows(StoreRows.ToSettings(row.Value!), await groups, await counters, utcDay.AddDays(-1), utcDay.AddDays(1))
+            : null;
+    }
+
+    private async Task<IReadOnlyList<T>> ListAsync<T>(string filter, Func<TableEntity, T> read, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await foreach (var e in tables.Stores.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) list.Add(read(e));
+        return list;
     }
 }
 

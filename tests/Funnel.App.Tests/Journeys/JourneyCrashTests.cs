@@ -66,7 +66,7 @@ public sealed class JourneyCrashTests(AzuriteFixture azurite)
                 Assert.Equal(PerStore, funnel.GetProperty("trialBooked").GetInt64());
                 Assert.Equal(Recount("trial booked"), funnel.GetProperty("trialBooked").GetInt64());
                 Assert.Equal(Recount("question q1 asked"), funnel.GetProperty("questions").GetInt64());
-                Assert.Equal(Recount("complaint"), funnel.GetProperty("complaints").GetInt64());
+                Assert.Equal(Recount("complaint about the visit"), funnel.GetProperty("complaints").GetInt64());
                 // One cohort seat and one answer task a lead: neither given twice.
                 var seats = rows.Where(r => r.RowKey.StartsWith("group|small|", StringComparison.Ordinal)).Sum(r => r.GetInt32("Members") ?? 0);
                 Assert.Equal(PerStore, seats);
