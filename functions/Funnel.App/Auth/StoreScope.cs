@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Funnel.App.Auth;
 
 /// <summary>
-/// A store-scoped token (store, clerk, pos) only ever reaches its own store; hq reaches every store.
-/// Used as an endpoint filter on routes with a {storeId}.
+/// A store-scoped token (store, clerk, pos) only ever reaches its own store; hq reaches every store. Checked on routes
+/// with a {storeId} by a middleware right after authorization, before the endpoint reads anything: a caller who may
+/// not reach the store learns nothing about its input (an endpoint filter ran after the body was read, and a
+/// malformed body answered 400 before the 403).
 /// </summary>
 internal static class StoreScope
 {
@@ -33,13 +35,20 @@ internal static class StoreScope
     {
         builder.RequireAuthorization();
         builder.WithMetadata(new StoreScopeMetadata(roles));
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var storeId = context.HttpContext.GetRouteValue("storeId") as string ?? "";
-            return Check(context.HttpContext.User, storeId, roles) ?? await next(context);
-        });
         return builder;
     }
+
+    /// <summary>Refuses (403) a signed-in caller the route's <see cref="StoreScopeMetadata"/> does not let reach its {storeId}.</summary>
+    public static IApplicationBuilder UseStoreScope(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<StoreScopeMetadata>() is { } scope && context.User.Identity?.IsAuthenticated == true &&
+            Check(context.User, context.GetRouteValue("storeId") as string ?? "", scope.Roles) is { } refused)
+        {
+            await refused.ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    });
 
     public static string RolesOf(ClaimsPrincipal user)
     {

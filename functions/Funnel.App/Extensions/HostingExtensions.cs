@@ -98,6 +98,7 @@ internal static class HostingExtensions
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseStoreScope();
 
         app.MapOpenApi();
         app.MapHealthApi();

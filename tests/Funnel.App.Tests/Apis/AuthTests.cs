@@ -98,4 +98,17 @@ public sealed class AuthTests(AzuriteFixture azurite)
 
         await (await app.As(Roles.Pos, "s1").GetAsync("/api/stores/s1/funnel")).Problem(HttpStatusCode.Forbidden);
     }
+
+    /// <summary>A caller who may not reach a store learns nothing about its input: the 403 comes before the body is read.</summary>
+    [Fact]
+    public async Task AnotherStoresRoute_IsRefusedBeforeItsBodyIsRead()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var store = app.As(Roles.Store, "s1");
+        var malformed = new StringContent("not json", System.Text.Encoding.UTF8, "application/json");
+
+        await (await store.PostAsync("/api/stores/s2/codes", malformed)).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s1", "c1").PutAsync("/api/stores/s1/clerks/c2", new StringContent("{\"name\": 42}", System.Text.Encoding.UTF8, "application/json")))
+            .Problem(HttpStatusCode.Forbidden); // a role the route does not take
+    }
 }
