@@ -46,8 +46,14 @@ internal sealed class BenchApp : IAsyncDisposable
     public double PeakMemoryMb() => _process.PeakMemoryMb();
 
     /// <summary>Storage requests the app has sent so far (its own counter; the call itself is one more).</summary>
-    public static async Task<long> StorageRequestsAsync(HttpClient http) =>
-        (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage")).GetProperty("storageRequests").GetInt64();
+    public static async Task<long> StorageRequestsAsync(HttpClient http) => (await StorageSplitAsync(http)).All;
+
+    /// <summary>Storage requests the app sent in all, its own (handlers, lanes) and the journey engine's (client and worker).</summary>
+    public static async Task<(long All, long App, long Engine)> StorageSplitAsync(HttpClient http)
+    {
+        var d = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage");
+        return (d.GetProperty("storageRequests").GetInt64(), d.GetProperty("appRequests").GetInt64(), d.GetProperty("engineRequests").GetInt64());
+    }
 
     /// <summary>A token from the dev tool's token command, signed with the key the app runs with.</summary>
     public static async Task<string> DevTokenAsync(string role, string? store = null, string? clerk = null)

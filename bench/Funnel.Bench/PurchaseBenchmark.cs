@@ -63,17 +63,17 @@ internal static class PurchaseBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Raw consumer on the same Azurite (receive 16 at a time, insert one entity, delete): {raw.MessagesPerSecond:F0} messages/s = {raw.RequestsPerSecond:F0} storage requests/s."));
         Console.WriteLine();
-        Console.WriteLine("| phase | purchases | purchases/s | storage tx/purchase | raw requests/s ÷ tx | purchases/s ÷ (raw ÷ tx) | app peak MB |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| phase | purchases | purchases/s | storage tx/purchase (app + engine) | raw requests/s ÷ tx | purchases/s ÷ (raw ÷ tx) | app CPU ms/purchase | app peak MB |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in new[] { newPhase, repeatPhase })
         {
             var bound = raw.RequestsPerSecond / p.TxPerPurchase;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name} | {p.Count} | {p.PerSecond:F0} | {p.TxPerPurchase:F2} | {bound:F0} | {p.PerSecond / bound:F2} | {p.PeakMb:F0} |"));
+                $"| {p.Name} | {p.Count} | {p.PerSecond:F0} | {p.TxPerPurchase:F2} ({p.AppTx:F2} + {p.EngineTx:F2}) | {bound:F0} | {p.PerSecond / bound:F2} | {p.AppCpuMs:F2} | {p.PeakMb:F0} |"));
         }
     }
 
-    private sealed record Phase(string Name, int Count, double PerSecond, double TxPerPurchase, double PeakMb);
+    private sealed record Phase(string Name, int Count, double PerSecond, double TxPerPurchase, double AppTx, double EngineTx, double AppCpuMs, double PeakMb);
 
     private static async Task<Phase> PhaseAsync(AzuriteServer azurite, string name, string queuePrefix, List<string> messages)
     {
@@ -91,11 +91,14 @@ internal static class PurchaseBenchmark
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await BenchApp.DevTokenAsync("hq"));
         var clock = Stopwatch.StartNew();
         var left = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-        var requestsBefore = await BenchApp.StorageRequestsAsync(http);
+        var requestsBefore = await BenchApp.StorageSplitAsync(http);
+        var cpuBefore = CpuMeter.Seconds(app.ProcessId);
         while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0) await Task.Delay(50);
         var elapsed = clock.Elapsed;
-        var requests = await BenchApp.StorageRequestsAsync(http) - requestsBefore - 1;
-        var phase = new Phase(name, left, left / elapsed.TotalSeconds, (double)requests / left, app.PeakMemoryMb());
+        var cpu = CpuMeter.Seconds(app.ProcessId) - cpuBefore;
+        var after = await BenchApp.StorageSplitAsync(http);
+        var phase = new Phase(name, left, left / elapsed.TotalSeconds, (after.All - requestsBefore.All - 1.0) / left, (after.App - requestsBefore.App - 1.0) / left,
+            (double)(after.Engine - requestsBefore.Engine) / left, cpu * 1000 / left, app.PeakMemoryMb());
         Console.Error.WriteLine($"{name}: {left} in {elapsed.TotalSeconds:F1} s = {phase.PerSecond:F0}/s, {phase.TxPerPurchase:F2} tx each, peak {phase.PeakMb:F0} MB");
         return phase;
     }

@@ -68,27 +68,30 @@ internal static class ScanBenchmark
         Console.WriteLine();
         Console.WriteLine($"Raw Azurite single-entity upserts/s at {options.Clients} clients: {rawBefore.PerSecond:F0} before, {rawAfter.PerSecond:F0} after (mean {raw:F0}).");
         Console.WriteLine();
-        Console.WriteLine("| phase | scans/s | p50 ms | p99 ms | failed | storage tx/scan | raw ÷ tx | scans/s ÷ (raw ÷ tx) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| phase | scans/s | p50 ms | p99 ms | failed | storage tx/scan (app + engine) | raw ÷ tx | scans/s ÷ (raw ÷ tx) | app CPU ms/scan |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in new[] { newPhase, returningPhase, hotPhase })
         {
             var bound = raw / p.TxPerScan;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name} | {p.Load.PerSecond:F0} | {p.Load.P50:F1} | {p.Load.P99:F1} | {p.Load.Failures} | {p.TxPerScan:F2} | {bound:F0} | {p.Load.PerSecond / bound:F2} |"));
+                $"| {p.Name} | {p.Load.PerSecond:F0} | {p.Load.P50:F1} | {p.Load.P99:F1} | {p.Load.Failures} | {p.TxPerScan:F2} ({p.AppTx:F2} + {p.EngineTx:F2}) | {bound:F0} | {p.Load.PerSecond / bound:F2} | {p.AppCpuMs:F2} |"));
         }
         Console.WriteLine();
         Console.WriteLine($"App peak memory (VmHWM): {memory:F0} MB.");
     }
 
-    private sealed record Phase(string Name, Load.Result Load, double TxPerScan);
+    private sealed record Phase(string Name, Load.Result Load, double TxPerScan, double AppTx, double EngineTx, double AppCpuMs);
 
     private static async Task<Phase> PhaseAsync(BenchApp app, HttpClient http, string name, BenchOptions options, Func<int, long, Task<bool>> scan)
     {
         var cpu = (Azurite: CpuMeter.Seconds(app.AzuritePid), App: CpuMeter.Seconds(app.ProcessId), Bench: CpuMeter.Seconds(Environment.ProcessId));
-        var before = await StorageRequestsAsync(http);
+        var before = await BenchApp.StorageSplitAsync(http);
         var result = await Load.RunAsync(options.Clients, options.PhaseDuration, scan);
-        var after = await StorageRequestsAsync(http);
-        var phase = new Phase(name, result, (after - before - 1.0) / result.Operations); // -1: the diagnostics read itself
+        var appCpu = CpuMeter.Seconds(app.ProcessId) - cpu.App;
+        var after = await BenchApp.StorageSplitAsync(http);
+        // -1: the diagnostics read itself (an app request).
+        var phase = new Phase(name, result, (after.All - before.All - 1.0) / result.Operations, (after.App - before.App - 1.0) / result.Operations,
+            (double)(after.Engine - before.Engine) / result.Operations, appCpu * 1000 / result.Operations);
         Console.Error.WriteLine($"{name}: {result.PerSecond:F0}/s p50 {result.P50:F1} ms p99 {result.P99:F1} ms, {phase.TxPerScan:F2} tx/scan, {result.Failures} failed, peak {app.PeakMemoryMb():F0} MB");
         Console.Error.WriteLine($"  cpu s: azurite {CpuMeter.Seconds(app.AzuritePid) - cpu.Azurite:F1}, app {CpuMeter.Seconds(app.ProcessId) - cpu.App:F1}, load generator {CpuMeter.Seconds(Environment.ProcessId) - cpu.Bench:F1} over {result.Elapsed.TotalSeconds:F0} s");
         return phase;
