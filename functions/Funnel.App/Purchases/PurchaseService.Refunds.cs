@@ -63,13 +63,7 @@ internal sealed partial class PurchaseService
         // Counted on the sale's day: the refund's input carries the sale's time (its own is in the record).
         var input = new PurchaseInput(refund with { PurchasedAt = saleTime }, null, PurchasePart.Sale, decision, null);
         var committed = await lanes.CommitPurchaseAsync(refund.StoreId, input, default, record, refunded).WaitAsync(cancellationToken);
-        if (committed.Repeated)
-        {
-            var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(refund.StoreId, key, cancellationToken: cancellationToken);
-            if (written.HasValue) return await RepeatAsync(refund, written.Value!, fingerprint, cancellationToken);
-            Record("duplicate");
-            return PurchaseOutcome.Duplicate;
-        }
+        if (committed.Repeated) return await WrittenMeanwhileAsync(refund, fingerprint, cancellationToken);
         if (decision.Kind == AttributionKind.CrossStore)
         {
             await RefundCreditAsync(refund with { PurchasedAt = saleTime }, decision, cancellationToken);

@@ -86,16 +86,7 @@ internal sealed partial class PurchaseService(
         };
         var committed = await lanes.CommitPurchaseAsync(purchase.StoreId, sale,
             decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
-        if (committed.Repeated)
-        {
-            // The same purchase in flight twice: the other delivery wrote the record. It may still fail before its
-            // cross-store credit, and this delivery's answer acknowledges the message, so finish the credit here too
-            // (the credit marker makes it happen once).
-            var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, recordKey, cancellationToken: cancellationToken);
-            if (written.HasValue) return await RepeatAsync(purchase, written.Value!, fingerprint, cancellationToken);
-            Record("duplicate");
-            return PurchaseOutcome.Duplicate;
-        }
+        if (committed.Repeated) return await WrittenMeanwhileAsync(purchase, fingerprint, cancellationToken);
         if (decision.Kind == AttributionKind.CrossStore)
         {
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
@@ -104,6 +95,19 @@ internal sealed partial class PurchaseService(
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
+    }
+
+    /// <summary>
+    /// The same purchase id in flight twice: the other delivery wrote the record. It may still fail before its
+    /// cross-store credit, and this delivery's answer acknowledges the message, so finish the credit here too (the credit
+    /// marker makes it happen once), or find the two were not the same purchase (a conflict).
+    /// </summary>
+    private async Task<PurchaseOutcome> WrittenMeanwhileAsync(Purchase purchase, string fingerprint, CancellationToken cancellationToken)
+    {
+        var written = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(purchase.StoreId, StoreRows.PurchaseKey(purchase.PurchaseId), cancellationToken: cancellationToken);
+        if (written.HasValue) return await RepeatAsync(purchase, written.Value!, fingerprint, cancellationToken);
+        Record("duplicate");
+        return PurchaseOutcome.Duplicate;
     }
 
     /// <summary>
