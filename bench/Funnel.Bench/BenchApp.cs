@@ -48,6 +48,24 @@ internal sealed class BenchApp : IAsyncDisposable
     /// <summary>Storage requests the app has sent so far (its own counter; the call itself is one more).</summary>
     public static async Task<long> StorageRequestsAsync(HttpClient http) => (await StorageSplitAsync(http)).All;
 
+    /// <summary>Storage requests by kind ("app table query", "engine queue receive"…): count and total milliseconds, since the app started.</summary>
+    public static async Task<Dictionary<string, (long Requests, double Ms)>> StorageKindsAsync(HttpClient http)
+    {
+        var d = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/api/diagnostics/storage");
+        var kinds = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
+        foreach (var (side, property) in new[] { ("app", "byKind"), ("engine", "engineByKind") })
+        {
+            foreach (var k in d.GetProperty(property).EnumerateObject()) kinds[$"{side} {k.Name}"] = (k.Value.GetProperty("requests").GetInt64(), k.Value.GetProperty("totalMs").GetDouble());
+        }
+        return kinds;
+    }
+
+    /// <summary>Per operation, by kind, what a phase sent: the rows of "where the storage time goes".</summary>
+    public static IEnumerable<string> KindsPerOperation(Dictionary<string, (long Requests, double Ms)> before, Dictionary<string, (long Requests, double Ms)> after, double operations) =>
+        after.Select(k => (k.Key, Requests: k.Value.Requests - (before.TryGetValue(k.Key, out var b) ? b.Requests : 0), Ms: k.Value.Ms - (before.TryGetValue(k.Key, out var m) ? m.Ms : 0)))
+            .Where(k => k.Requests > 0).OrderByDescending(k => k.Requests)
+            .Select(k => string.Create(CultureInfo.InvariantCulture, $"| {k.Key} | {k.Requests / operations:F2} | {k.Ms / Math.Max(1, k.Requests):F1} |"));
+
     /// <summary>Storage requests the app sent in all, its own (handlers, lanes) and the journey engine's (client and worker).</summary>
     public static async Task<(long All, long App, long Engine)> StorageSplitAsync(HttpClient http)
     {

@@ -92,11 +92,14 @@ internal static class PurchaseBenchmark
         var clock = Stopwatch.StartNew();
         var left = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
         var requestsBefore = await BenchApp.StorageSplitAsync(http);
+        var kindsBefore = await BenchApp.StorageKindsAsync(http);
         var cpuBefore = CpuMeter.Seconds(app.ProcessId);
         while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0) await Task.Delay(50);
         var elapsed = clock.Elapsed;
         var cpu = CpuMeter.Seconds(app.ProcessId) - cpuBefore;
         var after = await BenchApp.StorageSplitAsync(http);
+        Console.Error.WriteLine($"{name}, storage requests by kind (per purchase, mean ms):");
+        foreach (var line in BenchApp.KindsPerOperation(kindsBefore, await BenchApp.StorageKindsAsync(http), left)) Console.Error.WriteLine("  " + line);
         var phase = new Phase(name, left, left / elapsed.TotalSeconds, (after.All - requestsBefore.All - 1.0) / left, (after.App - requestsBefore.App - 1.0) / left,
             (double)(after.Engine - requestsBefore.Engine) / left, cpu * 1000 / left, app.PeakMemoryMb());
         Console.Error.WriteLine($"{name}: {left} in {elapsed.TotalSeconds:F1} s = {phase.PerSecond:F0}/s, {phase.TxPerPurchase:F2} tx each, peak {phase.PeakMb:F0} MB");
