@@ -25,6 +25,6 @@ internal static partial class OutboundMessageLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound message {Template} for store {StoreId}, lead {LeadId} ({MessageId}, due {At}): logged, not delivered (no channel adapter runs locally)")]
     public static partial void Logged(ILogger logger, string template, string storeId, [Pseudonymous] string leadId, [Pseudonymous] string messageId, DateTimeOffset at);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An outbound message that is not one was logged as unreadable (its text is not logged)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An outbound message could not be read; its text is not logged (it may hold personal data)")]
     public static partial void Unreadable(ILogger logger);
 }
