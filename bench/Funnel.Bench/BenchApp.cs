@@ -60,6 +60,25 @@ internal sealed class BenchApp : IAsyncDisposable
         return kinds;
     }
 
+    /// <summary>
+    /// Waits until the app's journey engine has checkpointed no step for three seconds in a row: the journeys a set-up
+    /// started have taken their first steps, so a phase after it counts its own work, not the set-up's.
+    /// </summary>
+    public static async Task<TimeSpan> WaitForEngineIdleAsync(HttpClient http)
+    {
+        var clock = Stopwatch.StartNew();
+        long Steps(Dictionary<string, (long Requests, double Ms)> kinds) => kinds.TryGetValue("engine table transaction", out var t) ? t.Requests : 0;
+        var last = Steps(await StorageKindsAsync(http));
+        for (var quiet = 0; quiet < 3;)
+        {
+            await Task.Delay(1000);
+            var now = Steps(await StorageKindsAsync(http));
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+        }
+        return clock.Elapsed;
+    }
+
     /// <summary>Per operation, by kind, what a phase sent: the rows of "where the storage time goes".</summary>
     public static IEnumerable<string> KindsPerOperation(Dictionary<string, (long Requests, double Ms)> before, Dictionary<string, (long Requests, double Ms)> after, double operations) =>
         after.Select(k => (k.Key, Requests: k.Value.Requests - (before.TryGetValue(k.Key, out var b) ? b.Requests : 0), Ms: k.Value.Ms - (before.TryGetValue(k.Key, out var m) ? m.Ms : 0)))

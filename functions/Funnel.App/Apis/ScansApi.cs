@@ -47,7 +47,7 @@ internal static class ScansApi
         if (!v.IsValid) return v.Problem();
         if (!signer.TryVerify(body.Code, out var code, out var error)) return Problems.BadRequest(error);
 
-        var staff = StoreScope.Check(user, code!.StoreId, [Roles.Hq, Roles.Store, Roles.Clerk]) is null;
+        var staff = StoreScope.Check(user, code!.StoreId, ShopperAccess.StaffRoles) is null;
         var (r, stage, store) = await scans.ScanAsync(code, body.ShopperId!, body.ScanId, withStage: staff, cancellationToken);
         var now = time.GetUtcNow();
         var expires = now.AddMinutes(options.Value.ShopperSessionMinutes);

@@ -76,8 +76,12 @@ internal static class TriggersApi
                 error = string.Join(" ", errors);
                 return ok;
             },
-            async purchase => $"Purchase {purchase.PurchaseId}: {await purchases.ProcessAsync(purchase, cancellationToken)}.",
+            async purchase => $"Purchase {purchase.PurchaseId}: {await purchases.ProcessAsync(purchase, Delivery(envelope), cancellationToken)}.",
             e => e is PurchaseRejectedException, cancellationToken);
+
+    /// <summary>How many times the message has been delivered, this time included (Service Bus DeliveryCount, queue DequeueCount).</summary>
+    private static int Delivery(TriggerEnvelope envelope) =>
+        (int)(envelope.MetadataNumber("DeliveryCount") ?? envelope.MetadataNumber("DequeueCount") ?? 1);
 
     /// <summary>Reads a queue message, or says why it never can be processed.</summary>
     private delegate bool MessageReader<T>(string text, out T? message, out string error);
@@ -94,7 +98,7 @@ internal static class TriggersApi
         where T : class
     {
         var id = envelope.MetadataText("MessageId") ?? envelope.MetadataText("Id") ?? "?";
-        var tries = envelope.MetadataNumber("DeliveryCount") ?? envelope.MetadataNumber("DequeueCount") ?? 1;
+        var tries = Delivery(envelope);
         var text = envelope.Text(MessageBinding);
         string reason;
         if (text is null)

@@ -27,7 +27,10 @@ internal static class ShopperAccess
     public static TBuilder RequireStaffOrShopperSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ShopperSessionMetadata());
 
-    public static bool IsStaff(ClaimsPrincipal user) => user.IsInRole(Roles.Hq) || user.IsInRole(Roles.Store) || user.IsInRole(Roles.Clerk);
+    /// <summary>The roles that act on a store's shoppers as its staff.</summary>
+    public static readonly string[] StaffRoles = [Roles.Hq, Roles.Store, Roles.Clerk];
+
+    public static bool IsStaff(ClaimsPrincipal user) => StaffRoles.Any(user.IsInRole);
 
     /// <summary>
     /// The caller and the store it acts at (<paramref name="storeId"/> when given, else the session's or the staff
@@ -40,10 +43,11 @@ internal static class ShopperAccess
         if (storeId is not null && !Ids.IsValid(storeId)) return (null, Problems.BadRequest(Ids.Describe("storeId")));
         if (IsStaff(user))
         {
-            if (user.IsInRole(Roles.Hq)) return (new JourneyCaller(true, storeId), null);
-            var own = user.FindFirstValue(Roles.StoreIdClaim) ?? "";
-            if (storeId is not null && storeId != own) return (null, Problems.Forbidden($"The token is scoped to store '{own}' and cannot reach store '{storeId}'."));
-            return (new JourneyCaller(true, own), null);
+            if (storeId is not null)
+            {
+                return StoreScope.Check(user, storeId, StaffRoles) is { } refused ? (null, refused) : (new JourneyCaller(true, storeId), null);
+            }
+            return (new JourneyCaller(true, user.IsInRole(Roles.Hq) ? null : user.FindFirstValue(Roles.StoreIdClaim) ?? ""), null);
         }
         var token = http.Request.Headers[Header].ToString();
         if (token.Length == 0)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Funnel.App.Extensions;
@@ -36,6 +37,9 @@ internal sealed partial class StoreLanes(
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, StoreLane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>Settings read for a store whose lane has loaded nothing yet (a repeated purchase writes nothing), with when.</summary>
+    private readonly ConcurrentDictionary<string, (StoreSettings Settings, long ReadAt)> _settings = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _stopped;
 
@@ -70,12 +74,17 @@ internal sealed partial class StoreLanes(
     public async ValueTask<StoreSettings?> GetSettingsAsync(string storeId, CancellationToken cancellationToken)
     {
         if (_lanes.TryGetValue(storeId, out var lane) && lane.State is { } state && IsFresh(state)) return state.Settings;
-        return await _stores.GetAsync(storeId, cancellationToken);
+        if (_settings.TryGetValue(storeId, out var read) && IsFresh(Stopwatch.GetElapsedTime(read.ReadAt))) return read.Settings;
+        var settings = await _stores.GetAsync(storeId, cancellationToken);
+        // A store that does not exist is not remembered: it may be created the next moment.
+        if (settings is not null) _settings[storeId] = (settings, Stopwatch.GetTimestamp());
+        return settings;
     }
 
     /// <summary>Drops a lane's cache, e.g. after the store's settings changed.</summary>
     public void Invalidate(string storeId)
     {
+        _settings.TryRemove(storeId, out _);
         if (_lanes.TryGetValue(storeId, out var lane)) lane.Invalidate();
     }
 
@@ -97,7 +106,9 @@ internal sealed partial class StoreLanes(
     /// The window is real seconds (<see cref="LaneState.Age"/>): under Journeys:TimeScale a window measured on the app's
     /// clock expired within milliseconds, and every batch reloaded the store's partition.
     /// </summary>
-    private bool IsFresh(LaneState state) => state.Age < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
+    private bool IsFresh(LaneState state) => IsFresh(state.Age);
+
+    private bool IsFresh(TimeSpan age) => age < TimeSpan.FromSeconds(options.Value.StoreSettingsCacheSeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch for store {StoreId} failed; {Count} waiting items answered with an error")]
     private static partial void LogBatchFailed(ILogger logger, Exception error, string storeId, int count);

@@ -70,7 +70,7 @@ internal sealed class PurchaseBusConsumer(IConfiguration configuration, IOptions
             MaxConcurrentCalls = options.Value.MaxConcurrentCalls,
             ReceiveMode = ServiceBusReceiveMode.PeekLock,
         });
-        _processor.ProcessMessageAsync += args => PurchaseDelivery.SettleAsync(args, async (p, ct) => (await purchases.ProcessAsync(p, ct)).ToString(), logger);
+        _processor.ProcessMessageAsync += args => PurchaseDelivery.SettleAsync(args, async (p, delivery, ct) => (await purchases.ProcessAsync(p, delivery, ct)).ToString(), logger);
         _processor.ProcessErrorAsync += args =>
         {
             logger.LogWarning(args.Exception, "Service Bus {Source} on {Entity} failed; the processor retries", args.ErrorSource, args.EntityPath);

@@ -28,7 +28,7 @@ internal static class PurchaseDelivery
     /// <summary>Service Bus keeps a dead-letter description of a few KB; the first errors are the useful ones.</summary>
     private const int MaxDescription = 1024;
 
-    public static async Task<Settlement> SettleAsync(ProcessMessageEventArgs args, Func<Purchase, CancellationToken, Task<string>> process, ILogger logger)
+    public static async Task<Settlement> SettleAsync(ProcessMessageEventArgs args, Func<Purchase, int, CancellationToken, Task<string>> process, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(process);
@@ -47,7 +47,7 @@ internal static class PurchaseDelivery
         string outcome;
         try
         {
-            outcome = await process(purchase!, cancellationToken);
+            outcome = await process(purchase!, message.DeliveryCount, cancellationToken);
         }
         catch (PurchaseRejectedException e)
         {

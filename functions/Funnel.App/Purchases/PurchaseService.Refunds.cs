@@ -17,12 +17,13 @@ namespace Funnel.App.Purchases;
 /// </summary>
 internal sealed partial class PurchaseService
 {
+    /// <summary>A refund raises no journey event, so its repeats have nothing to finish but a cross-store credit (redelivered: false).</summary>
     private async Task<PurchaseOutcome> RefundAsync(Purchase refund, StoreSettings selling, CancellationToken cancellationToken)
     {
         var fingerprint = refund.Fingerprint(null);
         var key = StoreRows.PurchaseKey(refund.PurchaseId);
         var existing = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(refund.StoreId, key, cancellationToken: cancellationToken);
-        if (existing.HasValue) return await RepeatAsync(refund, existing.Value!, fingerprint, cancellationToken);
+        if (existing.HasValue) return await RepeatAsync(refund, existing.Value!, fingerprint, redelivered: false, cancellationToken);
         if (selling.CurrencyRefusal(refund.Currency) is { } refusal) throw new PurchaseRejectedException(refusal);
 
         var found = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(refund.StoreId, StoreRows.PurchaseKey(refund.RefundOf!), cancellationToken: cancellationToken);
@@ -63,7 +64,7 @@ internal sealed partial class PurchaseService
         // Counted on the sale's day: the refund's input carries the sale's time (its own is in the record).
         var input = new PurchaseInput(refund with { PurchasedAt = saleTime }, null, PurchasePart.Sale, decision, null);
         var committed = await lanes.CommitPurchaseAsync(refund.StoreId, input, default, record, refunded).WaitAsync(cancellationToken);
-        if (committed.Repeated) return await WrittenMeanwhileAsync(refund, fingerprint, cancellationToken);
+        if (committed.Repeated) return await WrittenMeanwhileAsync(refund, fingerprint, redelivered: false, cancellationToken);
         if (decision.Kind == AttributionKind.CrossStore)
         {
             await RefundCreditAsync(refund with { PurchasedAt = saleTime }, decision, cancellationToken);

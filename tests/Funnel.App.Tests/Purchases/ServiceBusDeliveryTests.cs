@@ -23,17 +23,21 @@ public sealed class ServiceBusDeliveryTests(AzuriteFixture azurite)
             properties: schemaVersion is null ? null : new Dictionary<string, object> { [PurchaseTopic.SchemaVersionProperty] = schemaVersion });
 
     private static async Task<(Settlement Settlement, Mock<ServiceBusReceiver> Receiver, int Processed)> Deliver(
-        ServiceBusReceivedMessage message, Func<Purchase, Task<string>>? process = null, List<string>? trace = null)
+        ServiceBusReceivedMessage message, Func<Purchase, Task<string>>? process = null, List<string>? trace = null) =>
+        await Deliver(message, process is null ? null : (p, _) => process(p), trace);
+
+    private static async Task<(Settlement Settlement, Mock<ServiceBusReceiver> Receiver, int Processed)> Deliver(
+        ServiceBusReceivedMessage message, Func<Purchase, int, Task<string>>? process, List<string>? trace = null)
     {
         var receiver = new Mock<ServiceBusReceiver>(MockBehavior.Strict);
         receiver.Setup(r => r.CompleteMessageAsync(message, It.IsAny<CancellationToken>())).Callback(() => trace?.Add("completed")).Returns(Task.CompletedTask);
         receiver.Setup(r => r.AbandonMessageAsync(message, It.IsAny<IDictionary<string, object>>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         receiver.Setup(r => r.DeadLetterMessageAsync(message, It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         var processed = 0;
-        var settlement = await PurchaseDelivery.SettleAsync(new ProcessMessageEventArgs(message, receiver.Object, CancellationToken.None), async (p, _) =>
+        var settlement = await PurchaseDelivery.SettleAsync(new ProcessMessageEventArgs(message, receiver.Object, CancellationToken.None), async (p, delivery, _) =>
         {
             processed++;
-            return process is null ? "Counted" : await process(p);
+            return process is null ? "Counted" : await process(p, delivery);
         }, NullLogger.Instance);
         return (settlement, receiver, processed);
     }
@@ -107,7 +111,7 @@ public sealed class ServiceBusDeliveryTests(AzuriteFixture azurite)
             .ThrowsAsync(new ServiceBusException("lock lost", ServiceBusFailureReason.MessageLockLost));
 
         await Assert.ThrowsAsync<ServiceBusException>(() => PurchaseDelivery.SettleAsync(
-            new ProcessMessageEventArgs(message, receiver.Object, CancellationToken.None), (_, _) => Task.FromResult("Counted"), NullLogger.Instance));
+            new ProcessMessageEventArgs(message, receiver.Object, CancellationToken.None), (_, _, _) => Task.FromResult("Counted"), NullLogger.Instance));
 
         receiver.Verify(r => r.CompleteMessageAsync(message, It.IsAny<CancellationToken>()), Times.Once);
         receiver.VerifyNoOtherCalls();
@@ -149,7 +153,7 @@ public sealed class ServiceBusDeliveryTests(AzuriteFixture azurite)
         await (await app.Anonymous().Scan(await hq.CreateCode("s1", "c1"), "shopper-1")).Json(HttpStatusCode.OK);
         var purchases = app.Services.GetRequiredService<PurchaseService>();
         var body = PurchaseFixtures.Message("p1", "s1", "shopper-1", 50m);
-        async Task<string> Real(Purchase p) => (await purchases.ProcessAsync(p, CancellationToken.None)).ToString();
+        async Task<string> Real(Purchase p, int delivery) => (await purchases.ProcessAsync(p, delivery, CancellationToken.None)).ToString();
 
         var first = await Deliver(Received(body), Real);
         var again = await Deliver(Received(body, deliveryCount: 2), Real);
