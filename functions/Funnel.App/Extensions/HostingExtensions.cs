@@ -8,6 +8,7 @@ using Funnel.App.Lanes;
 using Funnel.App.Pages;
 using Funnel.App.Purchases;
 using Funnel.App.Triggers;
+using Funnel.App.WeCom;
 using Funnel.App.Scans;
 using Funnel.App.Storage;
 using Funnel.Core.Codes;
@@ -46,6 +47,8 @@ internal static class HostingExtensions
         services.AddSingleton(sp => new Core.Campaigns.ShareLinks(sp.GetRequiredService<SigningKeys>()));
         services.AddSingleton(sp => new ShopperSessions(sp.GetRequiredService<SigningKeys>()));
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
+        services.AddOptions<WeComOptions>().BindConfiguration(WeComOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();
@@ -113,6 +116,7 @@ internal static class HostingExtensions
         app.MapPurchasesApi();
         app.MapLeaderboardApi();
         app.MapTriggersApi();
+        app.MapWeComCallback();
         app.MapFunnelPages();
         return app;
     }

@@ -61,6 +61,7 @@ internal static class AuthorizationMatrix
     ];
 
     private const string Trigger = "trigger route: loopback callers and the local runner's key only, not public; Hosting/TriggerRouteTests.cs";
+    private const string WeComCallback = "WeCom's callback URL: no token, each request signed with the app's WeCom Token and encrypted; WeCom/WeComCallbackTests.cs";
     private const string Page = "HTML page, anonymous by design (the JSON it calls is in the matrix); asserted to answer without a token";
 
     /// <summary>The routes the matrix leaves out, each with why.</summary>
@@ -75,6 +76,8 @@ internal static class AuthorizationMatrix
         new("GET", "/s/{code}", Page),
         new("GET", "/clerk", Page),
         new("GET", "/hq", Page),
+        new("GET", "/wecom/callback", WeComCallback),
+        new("POST", "/wecom/callback", WeComCallback),
     ];
 
     /// <summary>

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Funnel.Core.WeCom;
+using Microsoft.Extensions.Options;
+
+namespace Funnel.App.WeCom;
+
+/// <summary>
+/// The WeCom (企业微信) channel, section "WeCom" (environment: WeCom__CorpId, …). The channel is on exactly when
+/// <see cref="CorpId"/> is set; then the callback's <see cref="Token"/> and <see cref="EncodingAesKey"/> are required
+/// (the app refuses to start without them). None of these values is ever logged.
+/// </summary>
+internal sealed class WeComOptions
+{
+    public const string Section = "WeCom";
+
+    /// <summary>The corp's id (我的企业 → 企业信息 → 企业ID); also the receive id every callback must carry.</summary>
+    public string? CorpId { get; set; }
+
+    /// <summary>The self-built app's Secret, for WeCom's server API (access tokens).</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>The self-built app's AgentId.</summary>
+    public string? AgentId { get; set; }
+
+    /// <summary>The app's callback Token (接收消息 → Token): signs every callback.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The app's callback EncodingAESKey (接收消息 → EncodingAESKey): encrypts every callback.</summary>
+    public string? EncodingAesKey { get; set; }
+
+    /// <summary>WeCom's API host; a local stand-in in tests and the demo.</summary>
+    [Url]
+    public string BaseUrl { get; set; } = "https://qyapi.weixin.qq.com";
+
+    /// <summary>How far a callback's timestamp may be from the app's clock, either way, before it is refused as a replay.</summary>
+    [Range(30, 3600)]
+    public int CallbackMaxSkewSeconds { get; set; } = 300;
+
+    public bool IsEnabled => !string.IsNullOrWhiteSpace(CorpId);
+
+    /// <summary>The callback's crypto, or null when the channel is off.</summary>
+    public CallbackCrypto? Crypto() => IsEnabled ? new CallbackCrypto(Token!, EncodingAesKey!, CorpId!) : null;
+}
+
+/// <summary>With WeCom on, the callback settings must be ones WeCom issues (each failure says which and where to find it).</summary>
+internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WeComOptions options)
+    {
+        if (!options.IsEnabled) return ValidateOptionsResult.Success;
+        var failures = new[]
+        {
+            CallbackCrypto.DescribeToken(options.Token) is { } token ? $"WeCom:Token (WeCom__Token): {token}" : null,
+            CallbackCrypto.DescribeAesKey(options.EncodingAesKey) is { } key ? $"WeCom:EncodingAesKey (WeCom__EncodingAesKey): {key}" : null,
+        }.OfType<string>().ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
