@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Funnel.App.Auth;
 using Funnel.App.Extensions;
 using Funnel.App.Storage;
+using Funnel.App.WeCom;
 using Funnel.Core.Codes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ internal static class CodesApi
     {
         app.MapPost("/api/stores/{storeId}/codes", CreateCode).WithName("CreateCode").WithTags("Codes")
             .RequireStoreScope(Roles.Hq, Roles.Store, Roles.Clerk).WithRequestSizeLimit(4 * 1024)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
         app.MapGet("/api/codes/{code}/qr.png", GetQrPng).WithName("GetQrPng").WithTags("Codes")
             .AllowAnonymous().RequireRateLimiting(HostingExtensions.PublicRateLimit)
             .Produces<Stream>(StatusCodes.Status200OK, "image/png").ProducesProblem(StatusCodes.Status400BadRequest);
@@ -26,10 +27,12 @@ internal static class CodesApi
     /// Issues a signed code. Codes are not stored: the signature is the proof, and the same inputs always
     /// give the same code, so issuing one twice is harmless. Campaign ids are tags until campaigns exist.
     /// A clerk gets codes for themselves only (their till QR): clerkId is theirs, given or not.
+    /// With the WeCom channel on, a clerk's code is also a WeCom "contact me" way (made once, see <see cref="WeComWays"/>):
+    /// the answer's <c>weCom.qrCode</c> is the QR shoppers scan in WeCom; a refusal from WeCom is a 502 saying why.
     /// </summary>
     internal static async Task<Results<Created<CodeResponse>, ValidationProblem, ProblemHttpResult>> CreateCode(
         string storeId, CodeRequest body, HttpRequest request, ClaimsPrincipal user, StoreRepository stores, CodeSigner signer,
-        IOptions<FunnelOptions> options, CancellationToken cancellationToken)
+        IOptions<FunnelOptions> options, IOptions<WeComOptions> weComOptions, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (user.IsInRole(Roles.Clerk) && !user.IsInRole(Roles.Store) && !user.IsInRole(Roles.Hq))
         {
@@ -48,10 +51,25 @@ internal static class CodesApi
             return Problems.NotFound($"Clerk '{body.ClerkId}' does not exist at store '{storeId}'; add them with PUT /api/stores/{storeId}/clerks/{body.ClerkId}.");
         }
 
-        var code = signer.Sign(new EntryCode(storeId, body.ClerkId, body.CampaignId, body.Channel!));
+        var entry = new EntryCode(storeId, body.ClerkId, body.CampaignId, body.Channel!);
+        var code = signer.Sign(entry);
+        WeComWay? weCom = null;
+        if (weComOptions.Value.IsEnabled && entry.ClerkId is not null)
+        {
+            try
+            {
+                var way = await services.GetRequiredService<WeComWays>().EnsureAsync(entry, code, cancellationToken);
+                weCom = new WeComWay(way.ConfigId, way.QrCode);
+            }
+            catch (WeComException e)
+            {
+                return Problems.Create(StatusCodes.Status502BadGateway, "wecom-refused", "WeCom refused the contact way",
+                    $"{e.Message}. The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).");
+            }
+        }
         var baseUrl = PublicUrls.Base(request, options);
         var qr = $"{baseUrl}/api/codes/{code}/qr.png";
-        return TypedResults.Created(qr, new CodeResponse(code, $"{baseUrl}/s/{code}", qr));
+        return TypedResults.Created(qr, new CodeResponse(code, $"{baseUrl}/s/{code}", qr, weCom));
     }
 
     internal static Results<FileContentHttpResult, ProblemHttpResult> GetQrPng(
@@ -69,5 +87,8 @@ internal static class CodesApi
 
     internal sealed record CodeRequest(string? ClerkId, string? CampaignId, string? Channel);
 
-    internal sealed record CodeResponse(string Code, string ScanUrl, string QrPngUrl);
+    internal sealed record CodeResponse(string Code, string ScanUrl, string QrPngUrl, WeComWay? WeCom = null);
+
+    /// <summary>The code's WeCom "contact me" way: its id in WeCom and the QR code shoppers scan in WeCom.</summary>
+    internal sealed record WeComWay(string ConfigId, string QrCode);
 }

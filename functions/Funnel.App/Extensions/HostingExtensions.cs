@@ -49,6 +49,7 @@ internal static class HostingExtensions
         services.AddSingleton(sp => new LeadIdHasher(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
         services.AddOptions<WeComOptions>().BindConfiguration(WeComOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
+        services.AddWeComClient();
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();

@@ -11,8 +11,8 @@ namespace Funnel.App.WeCom;
 /// callback is configured (GET: decrypt <c>echostr</c>, answer its plaintext), and the events (POST: the XML envelope's
 /// <c>Encrypt</c>). Every request is signed with the app's Token and timed: an unsigned, wrongly signed, stale or
 /// undecryptable one gets a 4xx problem and changes nothing. The scheme: <see cref="CallbackCrypto"/>.
-/// The events are read and logged by kind (no identities); acting on them (the customer added by a clerk as a scan,
-/// the lost customer, the group changes) builds on this.
+/// What each event does: <see cref="WeComEvents"/>. A storage failure while acting on one answers 503, and WeCom
+/// delivers the event again (its retries count once).
 /// </summary>
 internal static class WeComCallbackApi
 {
@@ -38,7 +38,7 @@ internal static class WeComCallbackApi
     }
 
     internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> Receive(
-        HttpRequest request, IOptions<WeComOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, IOptions<WeComOptions> options, TimeProvider time, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (Check(request, options.Value, time, null, out var crypto, out var signed) is { } refused) return refused;
         using var reader = new StreamReader(request.Body);
@@ -52,7 +52,7 @@ internal static class WeComCallbackApi
         {
             return Problems.BadRequest("The callback decrypted, but its plaintext is not a WeCom message (XML with a MsgType).");
         }
-        Log(loggers.CreateLogger("Funnel.WeCom.Callback"), message);
+        await services.GetRequiredService<WeComEvents>().HandleAsync(message, cancellationToken);
         // WeCom takes any 200 within its 5 s as received; an empty body is the documented "no passive reply".
         return TypedResults.Text("", "text/plain");
     }
@@ -95,7 +95,4 @@ internal static class WeComCallbackApi
         CallbackRefusal.WrongReceiver => Problems.Forbidden("The callback decrypted for another corp or app than WeCom__CorpId."),
         _ => Problems.BadRequest("The ciphertext does not decrypt with this app's EncodingAESKey (not base64, not whole AES blocks, or bad padding)."),
     };
-
-    private static void Log(ILogger logger, CallbackMessage message) =>
-        logger.LogInformation("WeCom callback {Kind}: {Event}/{ChangeType}", message.Kind, message.Event, message.ChangeType ?? "-");
 }

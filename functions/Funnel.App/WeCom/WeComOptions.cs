@@ -16,7 +16,7 @@ internal sealed class WeComOptions
     /// <summary>The corp's id (我的企业 → 企业信息 → 企业ID); also the receive id every callback must carry.</summary>
     public string? CorpId { get; set; }
 
-    /// <summary>The self-built app's Secret, for WeCom's server API (access tokens).</summary>
+    /// <summary>The self-built app's Secret, for WeCom's server API (access tokens). Never logged; the HTTP logs redact query strings.</summary>
     public string? Secret { get; set; }
 
     /// <summary>The self-built app's AgentId.</summary>
@@ -36,6 +36,15 @@ internal sealed class WeComOptions
     [Range(30, 3600)]
     public int CallbackMaxSkewSeconds { get; set; } = 300;
 
+    /// <summary>The first pause before an API call WeCom answered "busy" or "rate limited" is made again (doubling, 3 tries more).</summary>
+    [Range(1, 60_000)]
+    public int ApiRetryDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>The welcome a customer added by a clerk gets at once ({store}: the store's name).</summary>
+    [Required]
+    [StringLength(1000, MinimumLength = 1)]
+    public string WelcomeText { get; set; } = "欢迎来到{store}！您的专属导购会在这里为您服务。";
+
     public bool IsEnabled => !string.IsNullOrWhiteSpace(CorpId);
 
     /// <summary>The callback's crypto, or null when the channel is off.</summary>
@@ -54,5 +63,22 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
             CallbackCrypto.DescribeAesKey(options.EncodingAesKey) is { } key ? $"WeCom:EncodingAesKey (WeCom__EncodingAesKey): {key}" : null,
         }.OfType<string>().ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal static class WeComServices
+{
+    /// <summary>The typed <see cref="WeComClient"/> on <see cref="WeComOptions.BaseUrl"/>, with the standard HTTP resilience handler.</summary>
+    public static IServiceCollection AddWeComClient(this IServiceCollection services)
+    {
+        services.AddSingleton<WeComTokenCache>();
+        services.AddTransient<WeComWays>(); // holds a typed client: made per use, like it
+        services.AddTransient<WeComEvents>();
+        services.AddHttpClient<WeComClient>((sp, http) =>
+        {
+            var baseUrl = sp.GetRequiredService<IOptions<WeComOptions>>().Value.BaseUrl;
+            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+        }).AddStandardResilienceHandler();
+        return services;
     }
 }

@@ -10,10 +10,10 @@ namespace Funnel.App.Tests.WeCom;
 [Collection(AzuriteCollection.Name)]
 public sealed class WeComCallbackTests(AzuriteFixture azurite)
 {
-    private const string CorpId = "ww-funnel-test";
-    private const string Token = "FunnelCallbackToken1";
-    private const string AesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-    private static readonly CallbackCrypto WeCom = new(Token, AesKey, CorpId);
+    private const string CorpId = WeComStandIn.CorpId;
+    private const string Token = WeComStandIn.CallbackToken;
+    private const string AesKey = WeComStandIn.CallbackAesKey;
+    private static readonly CallbackCrypto WeCom = WeComStandIn.Callbacks;
 
     private const string CustomerAdded = """
         <xml><ToUserName><![CDATA[ww-funnel-test]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Funnel.App.Tests.WeCom;
+
+/// <summary>
+/// A local WeCom for the tests: the API endpoints Funnel calls, with the request and answer shapes and the errcodes of
+/// WeCom's documentation (access tokens that expire, a frequency limit, "busy"), on a Kestrel port of its own.
+/// </summary>
+public sealed class WeComStandIn : IAsyncDisposable
+{
+    public const string CorpId = "ww-funnel-test";
+    public const string Secret = "stand-in-secret-0123456789";
+
+    /// <summary>The app's callback Token and EncodingAESKey in the tests, and WeCom's side of the encryption.</summary>
+    public const string CallbackToken = "FunnelCallbackToken1";
+    public const string CallbackAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    public static readonly Funnel.Core.WeCom.CallbackCrypto Callbacks = new(CallbackToken, CallbackAesKey, CorpId);
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, bool> _validTokens = new();
+    private readonly ConcurrentQueue<int> _scripted = new();
+    private int _tokens;
+    private int _ways;
+
+    private WeComStandIn(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>How many access tokens were handed out.</summary>
+    public int TokensIssued => _tokens;
+
+    /// <summary>Every add_contact_way body received, in order.</summary>
+    public ConcurrentQueue<JsonElement> ContactWayRequests { get; } = new();
+
+    /// <summary>The next API answers carry these errcodes (before the call is looked at), one each.</summary>
+    public void Answer(params int[] errcodes)
+    {
+        foreach (var code in errcodes) _scripted.Enqueue(code);
+    }
+
+    /// <summary>Every token handed out so far stops working (WeCom then answers 42001).</summary>
+    public void ExpireTokens() => _validTokens.Clear();
+
+    public static async Task<WeComStandIn> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var standIn = new WeComStandIn(app);
+        app.MapGet("/cgi-bin/gettoken", standIn.GetToken);
+        app.MapPost("/cgi-bin/externalcontact/add_contact_way", standIn.AddContactWay);
+        app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", standIn.SendWelcome);
+        await app.StartAsync();
+        standIn.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return standIn;
+    }
+
+    private IResult GetToken(string? corpid, string? corpsecret)
+    {
+        if (corpid != CorpId) return Error(40013, "invalid corpid");
+        if (corpsecret != Secret) return Error(40001, "invalid secret");
+        var token = $"token-{Interlocked.Increment(ref _tokens)}";
+        _validTokens[token] = true;
+        return Results.Json(new { errcode = 0, errmsg = "ok", access_token = token, expires_in = 7200 });
+    }
+
+    private async Task<IResult> AddContactWay(HttpRequest request)
+    {
+        if (_scripted.TryDequeue(out var scripted)) return Error(scripted, "scripted by the test");
+        var token = request.Query["access_token"].ToString();
+        if (token.Length == 0) return Error(41001, "access_token missing");
+        if (!_validTokens.ContainsKey(token)) return Error(42001, "access_token expired");
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        if (!body.TryGetProperty("state", out var state) || state.GetString()!.Length > 30) return Error(40058, "state exceeds 30 characters");
+        ContactWayRequests.Enqueue(body);
+        var n = Interlocked.Increment(ref _ways);
+        return Results.Json(new { errcode = 0, errmsg = "ok", config_id = $"config-{n}", qr_code = $"https://wework.qpic.cn/stand-in/{n}.png" });
+    }
+
+    /// <summary>Welcome messages WeCom delivered: welcome code → text. A code is taken once (again: 41051).</summary>
+    public ConcurrentDictionary<string, string> Welcomes { get; } = new();
+
+    /// <summary>Calls of send_welcome_msg, whatever their answer.</summary>
+    public int WelcomeCalls => _welcomeCalls;
+
+    private int _welcomeCalls;
+
+    private async Task<IResult> SendWelcome(HttpRequest request)
+    {
+        Interlocked.Increment(ref _welcomeCalls);
+        if (_scripted.TryDequeue(out var scripted)) return Error(scripted, "scripted by the test");
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        var code = body.GetProperty("welcome_code").GetString()!;
+        return Welcomes.TryAdd(code, body.GetProperty("text").GetProperty("content").GetString()!)
+            ? Results.Json(new { errcode = 0, errmsg = "ok" })
+            : Error(41051, "externaluser has started chatting");
+    }
+
+    private static IResult Error(int errcode, string errmsg) => Results.Json(new { errcode, errmsg });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
