@@ -7,8 +7,8 @@ using Funnel.Testing;
 namespace Funnel.App.Tests.Purchases;
 
 /// <summary>Exactly once through a crash: a backlog is drained by an app process that is killed halfway and started again.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class PurchaseCrashTests(AzuriteFixture azurite)
+[Collection(AzuriteCollection.Name)] // not for its Azurite (it starts its own): to run apart from the other integration tests
+public sealed class PurchaseCrashTests
 {
     private const int Stores = 5;
     private const int Shoppers = 300;
@@ -18,8 +18,11 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
     [Fact]
     public async Task Backlog_AppKilledMidStreamAndRestarted_CountsEveryPurchaseExactlyOnce()
     {
-        // No journey worker in the setup app: the process under test runs the journeys the scans start.
-        await using var setup = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
+        // An Azurite of its own: the shared one, holding every earlier test's data, drained this backlog at half the pace
+        // (a full run once counted 635 sales in the five minutes). No journey worker in the setup app: the process under
+        // test runs the journeys the scans start.
+        await using var storage = await AzuriteServer.StartAsync();
+        await using var setup = new FunnelAppFactory(storage.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
         var hq = setup.Hq();
         var codes = new List<string>();
         for (var s = 0; s < Stores; s++)
@@ -54,12 +57,12 @@ public sealed class PurchaseCrashTests(AzuriteFixture azurite)
 
         await using (var first = await AppProcess.StartAsync(dll, settings))
         {
-            // Mid-stream: a thousand sales in (the journeys the scans started run in the same process meanwhile).
-            Assert.True(await Eventually.Holds(async () => await SalesCounted(hq) >= 1000, TimeSpan.FromMinutes(5)), $"1,000 sales were not counted within 5 minutes ({await SalesCounted(hq)} were).");
+            // Mid-stream: 500 sales in, of 4,500 (the journeys the scans started run in the same process meanwhile).
+            Assert.True(await Eventually.Holds(async () => await SalesCounted(hq) >= 500, TimeSpan.FromMinutes(5)), $"500 sales were not counted within 5 minutes ({await SalesCounted(hq)} were).");
             await first.KillAsync();
         }
         var countedAtTheCrash = await SalesCounted(hq);
-        Assert.InRange(countedAtTheCrash, 1000, Unique - 1);
+        Assert.InRange(countedAtTheCrash, 500, Unique - 1);
 
         await using (var second = await AppProcess.StartAsync(dll, settings))
         {

@@ -1,3 +1,4 @@
+using Funnel.Testing;
 using System.Globalization;
 using System.Net;
 using System.Text;

@@ -1,3 +1,4 @@
+using Funnel.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -34,21 +35,12 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
         ["WeCom:ApiRetryDelayMilliseconds"] = "10",
     });
 
-    private static string CustomerAdded(string state, string externalUserId, long createTime) => $"""
-        <xml><ToUserName><![CDATA[{WeComStandIn.CorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>
-        <CreateTime>{createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>
-        <ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[c1]]></UserID>
-        <ExternalUserID><![CDATA[{externalUserId}]]></ExternalUserID><State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[WELCOME-{createTime}]]></WelcomeCode></xml>
-        """;
+    private static string CustomerAdded(string state, string externalUserId, long createTime) => WeComStandIn.CustomerAdded(state, externalUserId, createTime);
 
     private static async Task<HttpResponseMessage> Deliver(FunnelAppFactory app, string xml)
     {
-        var encrypted = WeCom.Encrypt(xml);
-        var timestamp = app.Time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = Guid.NewGuid().ToString("N")[..10];
-        var envelope = $"<xml><ToUserName><![CDATA[{WeComStandIn.CorpId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID>1000002</AgentID></xml>";
-        return await app.Anonymous().PostAsync($"/wecom/callback?msg_signature={WeCom.Signature(timestamp, nonce, encrypted)}&timestamp={timestamp}&nonce={nonce}",
-            new StringContent(envelope, Encoding.UTF8, "text/xml"));
+        var (query, body) = WeComStandIn.SignedCallback(xml, app.Time.GetUtcNow().ToUnixTimeSeconds());
+        return await app.Anonymous().PostAsync($"/wecom/callback?{query}", new StringContent(body, Encoding.UTF8, "text/xml"));
     }
 
     [Fact]
@@ -76,8 +68,8 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Deliver(app, CustomerAdded("someone-elses-way", "wmExternal3", 1795428120))).StatusCode);
 
         // One welcome per event, on the event's welcome code, though the first event came three times.
-        Assert.Equal(["WELCOME-1795428000", "WELCOME-1795428060"], _standIn.Welcomes.Keys.Order(StringComparer.Ordinal));
-        Assert.Contains("s1", _standIn.Welcomes["WELCOME-1795428000"], StringComparison.Ordinal);
+        Assert.Equal(["WELCOME-1795428000-wmExternal1", "WELCOME-1795428060-wmExternal2"], _standIn.Welcomes.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("s1", _standIn.Welcomes["WELCOME-1795428000-wmExternal1"], StringComparison.Ordinal);
         Assert.Equal(4, _standIn.WelcomeCalls);
 
         var funnel = await hq.Funnel("s1");

@@ -1,3 +1,4 @@
+using Funnel.Testing;
 using System.Collections.Concurrent;
 using Funnel.App.WeCom;
 using Funnel.Core.WeCom;

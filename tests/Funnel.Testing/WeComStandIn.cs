@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
-namespace Funnel.App.Tests.WeCom;
+namespace Funnel.Testing;
 
 /// <summary>
 /// A local WeCom for the tests: the API endpoints Funnel calls, with the request and answer shapes and the errcodes of
@@ -22,6 +23,24 @@ public sealed class WeComStandIn : IAsyncDisposable
     public const string CallbackToken = "FunnelCallbackToken1";
     public const string CallbackAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     public static readonly Funnel.Core.WeCom.CallbackCrypto Callbacks = new(CallbackToken, CallbackAesKey, CorpId);
+
+    /// <summary>The decrypted XML of WeCom's customer-added event (客户联系 → 事件格式).</summary>
+    public static string CustomerAdded(string state, string externalUserId, long createTime, string clerkUserId = "c1") => $"""
+        <xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>
+        <CreateTime>{createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>
+        <ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[{clerkUserId}]]></UserID>
+        <ExternalUserID><![CDATA[{externalUserId}]]></ExternalUserID><State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[WELCOME-{createTime}-{externalUserId}]]></WelcomeCode></xml>
+        """;
+
+    /// <summary>A callback as WeCom posts it: the signed query string and the envelope holding <paramref name="xml"/> encrypted.</summary>
+    public static (string Query, string Body) SignedCallback(string xml, long unixSeconds)
+    {
+        var encrypted = Callbacks.Encrypt(xml);
+        var timestamp = unixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var nonce = Guid.NewGuid().ToString("N")[..10];
+        return ($"msg_signature={Callbacks.Signature(timestamp, nonce, encrypted)}&timestamp={timestamp}&nonce={nonce}",
+            $"<xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID>1000002</AgentID></xml>");
+    }
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, bool> _validTokens = new();
@@ -52,6 +71,7 @@ public sealed class WeComStandIn : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders(); // a stand-in: its requests are the tests' business, not the console's
         var app = builder.Build();
         var standIn = new WeComStandIn(app);
         app.MapGet("/cgi-bin/gettoken", standIn.GetToken);
