@@ -66,6 +66,11 @@ internal static class CodesApi
                 return Problems.Create(StatusCodes.Status502BadGateway, "wecom-refused", "WeCom refused the contact way",
                     $"{e.Message}. The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).");
             }
+            catch (Exception e) when (WeComClient.IsUnreachable(e))
+            {
+                return Problems.Create(StatusCodes.Status502BadGateway, "wecom-unreachable", "WeCom did not answer",
+                    $"WeCom's API ({weComOptions.Value.BaseUrl}) did not answer ({e.GetType().Name}) after the client's retries; ask for the code again.");
+            }
         }
         var baseUrl = PublicUrls.Base(request, options);
         var qr = $"{baseUrl}/api/codes/{code}/qr.png";

@@ -57,6 +57,10 @@ internal sealed class WeComClient
         }).Build();
     }
 
+    /// <summary>WeCom's API could not be reached, or kept failing at the HTTP level past the resilience handler's retries.</summary>
+    public static bool IsUnreachable(Exception e) =>
+        e is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException;
+
     /// <summary>Creates a single-clerk "contact me" way shown as a QR code, whose callbacks carry <paramref name="state"/> (at most 30 characters).</summary>
     public async Task<ContactWay> AddContactWayAsync(string clerkUserId, string state, string remark, CancellationToken cancellationToken)
     {

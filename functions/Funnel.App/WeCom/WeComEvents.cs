@@ -42,7 +42,7 @@ internal sealed partial class WeComEvents(
             }
             return;
         }
-        if (message.Kind is CallbackKind.CustomerDeleted or CallbackKind.ClerkDeletedByCustomer && message.ExternalUserId is { Length: > 0 } lost && message.ClerkUserId is { Length: > 0 } clerk)
+        if ((message.Kind is CallbackKind.CustomerDeleted or CallbackKind.ClerkDeletedByCustomer) && message.ExternalUserId is { Length: > 0 } lost && message.ClerkUserId is { Length: > 0 } clerk)
         {
             await LostAsync(lost, clerk, message, cancellationToken);
             return;

@@ -91,6 +91,14 @@ public sealed class WeComClientTests : IAsyncLifetime
         Assert.DoesNotContain(_logs, l => l.Contains(WeComStandIn.Secret, StringComparison.Ordinal) || l.Contains("not-the-secret", StringComparison.Ordinal) || l.Contains("token-1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void UnreachableMeansTheHttpLevelGaveUp_NotAnErrcode()
+    {
+        Assert.True(WeComClient.IsUnreachable(new HttpRequestException("connection refused")));
+        Assert.True(WeComClient.IsUnreachable(new Polly.Timeout.TimeoutRejectedException()));
+        Assert.False(WeComClient.IsUnreachable(new WeComException("x", 45009, "limit", WeComOutcome.RateLimited)));
+    }
+
     [Theory]
     [InlineData(0, WeComOutcome.Ok)]
     [InlineData(42001, WeComOutcome.RefreshToken)]
