@@ -40,13 +40,13 @@ internal sealed class WeComClient
     private readonly ResiliencePipeline _retry;
     private readonly WeComTokenCache _cache;
 
-    public WeComClient(HttpClient http, IOptions<WeComOptions> options, TimeProvider time, WeComTokenCache cache)
+    public WeComClient(HttpClient http, IOptions<WeComOptions> options, WeComTokenCache cache)
     {
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
         _cache = cache;
         _options = options.Value;
-        _time = time;
+        _time = cache.Time;
         _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<WeComException>(e => e.Outcome is WeComOutcome.Retry or WeComOutcome.RateLimited),
@@ -93,10 +93,11 @@ internal sealed class WeComClient
 
     private async Task<T> PostOnceAsync<T>(string api, object body, CancellationToken cancellationToken) where T : WeComAnswer
     {
-        var answer = await SendAsync<T>(api, body, await TokenAsync(null, cancellationToken), cancellationToken);
+        var token = await TokenAsync(null, cancellationToken);
+        var answer = await SendAsync<T>(api, body, token, cancellationToken);
         if (WeComErrors.Classify(answer.ErrCode) == WeComOutcome.RefreshToken)
         {
-            answer = await SendAsync<T>(api, body, await TokenAsync(answer, cancellationToken), cancellationToken);
+            answer = await SendAsync<T>(api, body, await TokenAsync(token, cancellationToken), cancellationToken);
         }
         var outcome = WeComErrors.Classify(answer.ErrCode);
         return outcome == WeComOutcome.Ok ? answer : throw new WeComException(api, answer.ErrCode, answer.ErrMsg ?? "", outcome);
@@ -109,16 +110,19 @@ internal sealed class WeComClient
         return await response.Content.ReadFromJsonAsync<T>(cancellationToken) ?? throw new JsonException($"WeCom {api} answered no JSON.");
     }
 
-    /// <summary>The cached token, or a new one when there is none, it is near its end, or WeCom just refused <paramref name="refused"/>'s.</summary>
-    private async Task<string> TokenAsync(WeComAnswer? refused, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cached token, or a new one when there is none, it is near its end, or WeCom just refused it
+    /// (<paramref name="refused"/>: callers refused together fetch one new token, not one each). Its lifetime is real
+    /// time (WeCom's), not the app's clock, which the demo runs faster.
+    /// </summary>
+    private async Task<string> TokenAsync(string? refused, CancellationToken cancellationToken)
     {
-        var seen = _cache.Token;
-        if (refused is null && seen is { } fresh && _time.GetUtcNow() < fresh.Until) return fresh.Value;
+        if (_cache.Token is { } fresh && fresh.Value != refused && _time.GetUtcNow() < fresh.Until) return fresh.Value;
         await _cache.Lock.WaitAsync(cancellationToken);
         try
         {
             // Another caller may have fetched one meanwhile.
-            if (_cache.Token is { } current && !Equals(current, seen) && _time.GetUtcNow() < current.Until) return current.Value;
+            if (_cache.Token is { } current && current.Value != refused && _time.GetUtcNow() < current.Until) return current.Value;
             var url = $"cgi-bin/gettoken?corpid={Uri.EscapeDataString(_options.CorpId ?? "")}&corpsecret={Uri.EscapeDataString(_options.Secret ?? "")}";
             var answer = await _http.GetFromJsonAsync<TokenAnswer>(url, cancellationToken) ?? throw new JsonException("WeCom gettoken answered no JSON.");
             var outcome = WeComErrors.Classify(answer.ErrCode);
@@ -157,6 +161,9 @@ internal sealed class WeComClient
 /// <summary>The app's one WeCom access token (typed clients are made per use; the token is not), and who may fetch the next.</summary>
 internal sealed class WeComTokenCache : IDisposable
 {
+    /// <summary>Real time: a token lives by WeCom's clock (tests may give another).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public SemaphoreSlim Lock { get; } = new(1, 1);
 
     public (string Value, DateTimeOffset Until)? Token { get; set; }

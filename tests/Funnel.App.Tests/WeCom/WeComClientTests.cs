@@ -60,6 +60,11 @@ public sealed class WeComClientTests : IAsyncLifetime
         var sent = _weCom.ContactWayRequests.Last();
         Assert.Equal(("state-after", 1, 2, "clerk-1"), (sent.GetProperty("state").GetString(), sent.GetProperty("type").GetInt32(),
             sent.GetProperty("scene").GetInt32(), sent.GetProperty("user")[0].GetString()));
+
+        // Callers refused together fetch one new token between them.
+        _weCom.ExpireTokens();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Client().AddContactWayAsync("clerk-1", $"together-{i}", "s1 c1", CancellationToken.None)));
+        Assert.Equal(3, _weCom.TokensIssued);
     }
 
     [Fact]
