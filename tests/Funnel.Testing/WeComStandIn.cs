@@ -36,11 +36,19 @@ public sealed class WeComStandIn : IAsyncDisposable
     public static (string Query, string Body) SignedCallback(string xml, long unixSeconds)
     {
         var encrypted = Callbacks.Encrypt(xml);
-        var timestamp = unixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var nonce = Guid.NewGuid().ToString("N")[..10];
-        return ($"msg_signature={Callbacks.Signature(timestamp, nonce, encrypted)}&timestamp={timestamp}&nonce={nonce}",
-            $"<xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID>1000002</AgentID></xml>");
+        return (SignedQuery(encrypted, unixSeconds, Guid.NewGuid().ToString("N")[..10]), Envelope(encrypted));
     }
+
+    /// <summary>The query WeCom signs <paramref name="encrypted"/> with: msg_signature, timestamp, nonce.</summary>
+    public static string SignedQuery(string encrypted, long unixSeconds, string nonce)
+    {
+        var timestamp = unixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"msg_signature={Callbacks.Signature(timestamp, nonce, encrypted)}&timestamp={timestamp}&nonce={nonce}";
+    }
+
+    /// <summary>The XML envelope a callback's ciphertext travels in.</summary>
+    public static string Envelope(string encrypted) =>
+        $"<xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID>1000002</AgentID></xml>";
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, bool> _validTokens = new();

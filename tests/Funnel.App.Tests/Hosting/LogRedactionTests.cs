@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -59,32 +58,5 @@ public sealed class LogRedactionTests(AzuriteFixture azurite)
 
         Assert.Contains(logs.Lines, l => l.Contains("/api/leads/{leadId}", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.Contains(leadId, StringComparison.Ordinal));
-    }
-
-    /// <summary>Every formatted line, with its state's values and exception, as a provider sees it.</summary>
-    private sealed class CapturingLogs : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-                lines.Enqueue($"{formatter(state, exception)} | {values} | {exception}");
-            }
-        }
     }
 }

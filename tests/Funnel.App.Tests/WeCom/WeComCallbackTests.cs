@@ -1,5 +1,4 @@
 using Funnel.Testing;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using Funnel.App.Tests.Infrastructure;
@@ -30,14 +29,10 @@ public sealed class WeComCallbackTests(AzuriteFixture azurite)
         ["WeCom:EncodingAesKey"] = AesKey,
     });
 
-    private static string Query(FunnelAppFactory app, string encrypted, long skewSeconds = 0, string nonce = "n1")
-    {
-        var timestamp = (app.Time.GetUtcNow().ToUnixTimeSeconds() + skewSeconds).ToString(CultureInfo.InvariantCulture);
-        return $"msg_signature={WeCom.Signature(timestamp, nonce, encrypted)}&timestamp={timestamp}&nonce={nonce}";
-    }
+    private static string Query(FunnelAppFactory app, string encrypted, long skewSeconds = 0) =>
+        WeComStandIn.SignedQuery(encrypted, app.Time.GetUtcNow().ToUnixTimeSeconds() + skewSeconds, "n1");
 
-    private static StringContent Envelope(string encrypted) =>
-        new($"<xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>", Encoding.UTF8, "text/xml");
+    private static StringContent Envelope(string encrypted) => new(WeComStandIn.Envelope(encrypted), Encoding.UTF8, "text/xml");
 
     [Fact]
     public async Task UrlCheck_AnswersTheEchoStringsPlaintext()

@@ -1,5 +1,4 @@
 using Funnel.Testing;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -35,8 +34,6 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
         ["WeCom:ApiRetryDelayMilliseconds"] = "10",
     });
 
-    private static string CustomerAdded(string state, string externalUserId, long createTime) => WeComStandIn.CustomerAdded(state, externalUserId, createTime);
-
     private static async Task<HttpResponseMessage> Deliver(FunnelAppFactory app, string xml)
     {
         var (query, body) = WeComStandIn.SignedCallback(xml, app.Time.GetUtcNow().ToUnixTimeSeconds());
@@ -61,11 +58,11 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.InRange(state.Length, 1, WeComIds.MaxStateLength);
 
         // WeCom delivers the event three times (it had no answer in time, say): one lead, one scan.
-        var added = CustomerAdded(state, "wmExternal1", 1795428000);
+        var added = WeComStandIn.CustomerAdded(state, "wmExternal1", 1795428000);
         for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await Deliver(app, added)).StatusCode);
         // Another customer, and a customer added through a way that is not Funnel's.
-        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, CustomerAdded(state, "wmExternal2", 1795428060))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, CustomerAdded("someone-elses-way", "wmExternal3", 1795428120))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, WeComStandIn.CustomerAdded(state, "wmExternal2", 1795428060))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, WeComStandIn.CustomerAdded("someone-elses-way", "wmExternal3", 1795428120))).StatusCode);
 
         // One welcome per event, on the event's welcome code, though the first event came three times.
         Assert.Equal(["WELCOME-1795428000-wmExternal1", "WELCOME-1795428060-wmExternal2"], _standIn.Welcomes.Keys.Order(StringComparer.Ordinal));
@@ -86,7 +83,7 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
         await hq.CreateStore("s1");
         await hq.CreateClerk("s1", "c1");
         var code = (await (await hq.PostAsJsonAsync("/api/stores/s1/codes", new { clerkId = "c1", channel = "wecom" })).Json(HttpStatusCode.Created)).GetProperty("code").GetString()!;
-        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, CustomerAdded(WeComIds.StateFor(code), "wmLost", 1795428000))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Deliver(app, WeComStandIn.CustomerAdded(WeComIds.StateFor(code), "wmLost", 1795428000))).StatusCode);
         var leadId = app.Services.GetRequiredService<LeadIdHasher>().LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity("wmLost"), "CN"));
         await hq.JourneyAt(leadId);
 

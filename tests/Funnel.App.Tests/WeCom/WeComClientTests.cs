@@ -1,5 +1,5 @@
 using Funnel.Testing;
-using System.Collections.Concurrent;
+using Funnel.App.Tests.Infrastructure;
 using Funnel.App.WeCom;
 using Funnel.Core.WeCom;
 using Microsoft.Extensions.Configuration;
@@ -9,11 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace Funnel.App.Tests.WeCom;
 
 /// <summary>The WeCom API client against the local stand-in: one token for many calls, a new one when WeCom refuses it, retries where WeCom says to.</summary>
-public sealed class WeComClientTests : IAsyncLifetime
+public sealed class WeComClientTests : IAsyncLifetime, IDisposable
 {
     private WeComStandIn _weCom = null!;
     private ServiceProvider _services = null!;
-    private readonly ConcurrentQueue<string> _logs = new();
+    private readonly CapturingLogs _logs = new();
 
     public async Task InitializeAsync()
     {
@@ -31,7 +31,7 @@ public sealed class WeComClientTests : IAsyncLifetime
             ["WeCom:ApiRetryDelayMilliseconds"] = "10",
         }).Build();
         var services = new ServiceCollection();
-        services.AddLogging(l => l.AddProvider(new CapturingLogs(_logs)).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(l => l.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<WeComOptions>().Bind(configuration.GetSection(WeComOptions.Section));
         services.AddWeComClient();
@@ -43,6 +43,8 @@ public sealed class WeComClientTests : IAsyncLifetime
         await _services.DisposeAsync();
         await _weCom.DisposeAsync();
     }
+
+    public void Dispose() => _logs.Dispose();
 
     private WeComClient Client() => _services.GetRequiredService<WeComClient>();
 
@@ -92,8 +94,8 @@ public sealed class WeComClientTests : IAsyncLifetime
         Assert.Equal((40001, WeComOutcome.Permanent), (refused.ErrCode, refused.Outcome));
 
         await Client().AddContactWayAsync("clerk-1", "s", "r", CancellationToken.None);
-        Assert.NotEmpty(_logs);
-        Assert.DoesNotContain(_logs, l => l.Contains(WeComStandIn.Secret, StringComparison.Ordinal) || l.Contains("not-the-secret", StringComparison.Ordinal) || l.Contains("token-1", StringComparison.Ordinal));
+        Assert.NotEmpty(_logs.Lines);
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(WeComStandIn.Secret, StringComparison.Ordinal) || l.Contains("not-the-secret", StringComparison.Ordinal) || l.Contains("token-1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,23 +116,4 @@ public sealed class WeComClientTests : IAsyncLifetime
     [InlineData(45033, WeComOutcome.RateLimited)]
     [InlineData(40001, WeComOutcome.Permanent)]
     public void Errcodes_MapToWhatToDo(int errcode, WeComOutcome outcome) => Assert.Equal(outcome, WeComErrors.Classify(errcode));
-
-    private sealed class CapturingLogs(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{formatter(state, exception)} {exception}");
-        }
-    }
 }
