@@ -85,6 +85,7 @@ public sealed class WeComStandIn : IAsyncDisposable
         app.MapGet("/cgi-bin/gettoken", standIn.GetToken);
         app.MapPost("/cgi-bin/externalcontact/add_contact_way", standIn.AddContactWay);
         app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", standIn.SendWelcome);
+        app.MapPost("/cgi-bin/externalcontact/add_msg_template", standIn.AddMessageTemplate);
         await app.StartAsync();
         standIn.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return standIn;
@@ -130,6 +131,40 @@ public sealed class WeComStandIn : IAsyncDisposable
         return Welcomes.TryAdd(code, body.GetProperty("text").GetProperty("content").GetString()!)
             ? Results.Json(new { errcode = 0, errmsg = "ok" })
             : Error(41051, "externaluser has started chatting");
+    }
+
+    /// <summary>Customer message templates WeCom took (add_msg_template bodies), in order; a customer over their limit is not here.</summary>
+    public ConcurrentQueue<JsonElement> CustomerMessages { get; } = new();
+
+    /// <summary>How many messages a customer may receive (WeCom's monthly limit, 4 in the stand-in); past it, WeCom puts them in fail_list.</summary>
+    public int CustomerLimit { get; set; } = 4;
+
+    /// <summary>Set: add_msg_template records the message, then answers only when this completes (a test kills the app meanwhile).</summary>
+    public TaskCompletionSource? HoldMessages { get; set; }
+
+    /// <summary>Completes when a held add_msg_template has been received.</summary>
+    public TaskCompletionSource MessageHeld { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly ConcurrentDictionary<string, int> _received = new(StringComparer.Ordinal);
+
+    private async Task<IResult> AddMessageTemplate(HttpRequest request)
+    {
+        if (_scripted.TryDequeue(out var scripted)) return Error(scripted, "scripted by the test");
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        if (body.GetProperty("chat_type").GetString() != "single") return Error(40003, "invalid chat_type");
+        var failed = new List<string>();
+        foreach (var customer in body.GetProperty("external_userid").EnumerateArray().Select(e => e.GetString()!))
+        {
+            if (_received.AddOrUpdate(customer, 1, (_, n) => n + 1) > CustomerLimit) failed.Add(customer);
+        }
+        if (failed.Count == 0) CustomerMessages.Enqueue(body);
+        if (HoldMessages is { } hold)
+        {
+            MessageHeld.TrySetResult();
+            await hold.Task;
+        }
+        return Results.Json(new { errcode = 0, errmsg = "ok", fail_list = failed, msgid = $"msg-{CustomerMessages.Count}" });
     }
 
     private static IResult Error(int errcode, string errmsg) => Results.Json(new { errcode, errmsg });

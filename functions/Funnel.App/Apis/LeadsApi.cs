@@ -23,7 +23,7 @@ internal static class LeadsApi
     /// view, and a lead that is not theirs is not found (its existence elsewhere is not revealed).
     /// </summary>
     internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetLead(
-        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, CancellationToken cancellationToken)
+        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, WeCom.DeliveryLedger deliveries, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
@@ -35,8 +35,9 @@ internal static class LeadsApi
         }
         var rows = await Task.WhenAll(visible.Select(s => leads.ReadMemberAsync(s, leadId, cancellationToken)));
         var journeyRows = await Task.WhenAll(visible.Select(s => journeys.ReadAsync(s, leadId, cancellationToken)));
-        var memberships = visible.Zip(rows, journeyRows).Where(x => x.Second is not null)
-            .Select(x => (StoreId: x.First, Member: x.Second!.Value.Member, Journey: x.Third?.State)).ToList();
+        var messages = await Task.WhenAll(visible.Select(s => deliveries.ForLeadAsync(s, leadId, cancellationToken)));
+        var memberships = visible.Zip(rows, journeyRows).Zip(messages).Where(x => x.First.Second is not null)
+            .Select(x => (StoreId: x.First.First, Member: x.First.Second!.Value.Member, Journey: x.First.Third?.State, Messages: x.Second)).ToList();
         if (index is null || memberships.Count == 0) return Problems.NotFound($"No lead '{leadId}' is known{(user.IsInRole(Roles.Hq) ? "" : " at your store")}.");
 
         var home = memberships.Find(m => m.StoreId == index.FirstStoreId);
@@ -56,10 +57,13 @@ internal static class LeadsApi
             journey is null ? [] : [.. journey.History.Select(h => new LeadHistory(h.At, h.What, h.Stage.Name()))],
             [.. memberships.Select(m => new LeadStore(m.StoreId, m.Member.ClerkId, m.Member.LastClerkId, m.Member.FirstScanAt, m.Member.LastScanAt, m.Member.Tags,
                 m.Journey is null ? null : new LeadJourney(m.Journey.Stage.Name(), m.Journey.Version, m.Journey.StartedAt, m.Journey.StageSince, m.Journey.TrialSlot,
-                    m.Journey.NextTimerAt, [.. m.Journey.Timers.OrderBy(t => t.DueAt).Select(t => new LeadTimer(TimerName(t.Kind), t.DueAt, t.Ref))])))]));
+                    m.Journey.NextTimerAt, [.. m.Journey.Timers.OrderBy(t => t.DueAt).Select(t => new LeadTimer(TimerName(t.Kind), t.DueAt, t.Ref))]),
+                [.. m.Messages.Select(d => new LeadMessage(d.MessageId, d.Template, Kebab(d.Status.ToString()), d.Via, d.Reason, d.At, d.DoneAt))]))]));
     }
 
-    private static string TimerName(TimerKind kind) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
+    private static string TimerName(TimerKind kind) => Kebab(kind.ToString());
+
+    private static string Kebab(string name) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(name);
 
     private static string TierOf(string groupId) => Group.TryParseId(groupId, out var tier, out _) ? tier.Name() : "unknown";
 
@@ -83,6 +87,11 @@ internal static class LeadsApi
 
     internal sealed record LeadGroup(string StoreId, string GroupId, string Tier);
 
+    /// <summary>messages: what the channel did with each journey message to the lead at that store (WeCom only; logged messages leave no record).</summary>
     internal sealed record LeadStore(
-        string StoreId, string? ClerkId, string? LastClerkId, DateTimeOffset FirstScanAt, DateTimeOffset LastScanAt, IReadOnlyList<string> Tags, LeadJourney? Journey);
+        string StoreId, string? ClerkId, string? LastClerkId, DateTimeOffset FirstScanAt, DateTimeOffset LastScanAt, IReadOnlyList<string> Tags, LeadJourney? Journey,
+        List<LeadMessage> Messages);
+
+    /// <summary>status: sent, failed or unconfirmed (or sending, while it is); via: welcome-code or message-template; reason: WeCom's, when it failed.</summary>
+    internal sealed record LeadMessage(string MessageId, string Template, string Status, string? Via, string? Reason, DateTimeOffset At, DateTimeOffset? DoneAt);
 }

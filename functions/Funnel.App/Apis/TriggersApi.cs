@@ -23,7 +23,7 @@ internal static class TriggersApi
     public const string PurchasesServiceBusFunction = "PurchasesServiceBus";
     public const string CampaignPushFunction = "CampaignPush";
 
-    /// <summary>The local runner's stand-in for a channel adapter: logs each outbound message (no function.json: in Azure the adapter is its own app).</summary>
+    /// <summary>The channel adapter: each outbound message through WeCom when it is configured, otherwise logged.</summary>
     public const string OutboundMessagesFunction = "OutboundMessages";
     public const string MessageBinding = "message";
 
@@ -58,7 +58,30 @@ internal static class TriggersApi
             },
             _ => false, cancellationToken);
 
-    internal static Ok<TriggerResponse> OutboundMessageTrigger(TriggerEnvelope envelope, ILoggerFactory loggers)
+    /// <summary>
+    /// An outbound message: through WeCom when the channel is on (<see cref="WeCom.WeComDelivery"/>; a message that is
+    /// not one goes to the poison queue), otherwise logged.
+    /// </summary>
+    internal static async Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> OutboundMessageTrigger(
+        TriggerEnvelope envelope, IServiceProvider services, Microsoft.Extensions.Options.IOptions<WeCom.WeComOptions> weCom, FunnelQueues queues, ILoggerFactory loggers,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (weCom.Value.IsEnabled)
+        {
+            var delivery = services.GetRequiredService<WeCom.WeComDelivery>();
+            return await HandleAsync<OutboundMessage>(envelope, queues.PoisonOf(queues.OutboundMessages), loggers.CreateLogger("Funnel.Triggers.Outbound"), time, ["leadId", "messageId"],
+                (string text, out OutboundMessage? message, out string error) =>
+                {
+                    message = OutboundMessageLog.Read(text) is { MessageId.Length: > 0, StoreId.Length: > 0, LeadId.Length: > 0, Template.Length: > 0 } read ? read : null;
+                    error = message is null ? "Not an outbound message (JSON with messageId, storeId, leadId, template, at)." : "";
+                    return message is not null;
+                },
+                message => delivery.ProcessAsync(message, cancellationToken), _ => false, cancellationToken);
+        }
+        return LogOutbound(envelope, loggers);
+    }
+
+    private static Ok<TriggerResponse> LogOutbound(TriggerEnvelope envelope, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("Funnel.Outbound");
         var message = OutboundMessageLog.Read(envelope.Text(MessageBinding));

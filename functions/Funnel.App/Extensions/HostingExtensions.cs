@@ -107,6 +107,7 @@ internal static class HostingExtensions
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapStoresApi();
+        app.MapMessagesApi();
         app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();

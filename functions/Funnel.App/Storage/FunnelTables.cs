@@ -19,6 +19,8 @@ internal sealed class FunnelTables
         Leads = Service.GetTableClient(connection.TablePrefix + "leads");
         Directory = Service.GetTableClient(connection.TablePrefix + "directory");
         Campaigns = Service.GetTableClient(connection.TablePrefix + "campaigns");
+        Identities = Service.GetTableClient(connection.TablePrefix + "identities");
+        Deliveries = Service.GetTableClient(connection.TablePrefix + "deliveries");
     }
 
     public TableServiceClient Service { get; }
@@ -35,5 +37,11 @@ internal sealed class FunnelTables
     /// <summary>One partition per campaign: the campaign, its assets, its pushes, and one row per store and asset assigned.</summary>
     public TableClient Campaigns { get; }
 
-    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns];
+    /// <summary>One partition per lead: its channel identities, sealed (<see cref="WeCom.WeComIdentities"/>).</summary>
+    public TableClient Identities { get; }
+
+    /// <summary>One partition per store: a sent marker per outbound message, and the day's delivery counts (<see cref="WeCom.DeliveryLedger"/>).</summary>
+    public TableClient Deliveries { get; }
+
+    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries];
 }

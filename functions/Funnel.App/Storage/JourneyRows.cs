@@ -6,8 +6,11 @@ using Funnel.Core.Journeys;
 
 namespace Funnel.App.Storage;
 
-/// <summary>A message to a lead as it goes on the outbound-messages queue (and sits in an outbox row until then).</summary>
-internal sealed record OutboundMessage(string MessageId, string StoreId, string LeadId, string? ClerkId, string Template, DateTimeOffset At);
+/// <summary>
+/// A message to a lead as it goes on the outbound-messages queue (and sits in an outbox row until then).
+/// <see cref="Attempt"/>: how often the channel adapter put it back after WeCom answered "busy" (0 as the journey sends it).
+/// </summary>
+internal sealed record OutboundMessage(string MessageId, string StoreId, string LeadId, string? ClerkId, string Template, DateTimeOffset At, int Attempt = 0);
 
 /// <summary>
 /// The journey rows of a store's partition. "journey|{leadId}": the state as JSON plus its stage, version and next

@@ -19,13 +19,17 @@ internal sealed class WeComException(string api, int errcode, string errmsg, WeC
 /// <summary>A "contact me" way (联系我) WeCom created: its id, and the QR code shoppers scan.</summary>
 internal sealed record ContactWay(string ConfigId, string QrCode);
 
+/// <summary>A customer message template WeCom accepted (its msgid), and whether it will reach the customer.</summary>
+internal sealed record CustomerMessageResult(string? MsgId, bool Accepted);
+
 /// <summary>
 /// WeCom's server API (typed HttpClient, base <see cref="WeComOptions.BaseUrl"/>). The access token comes from
 /// <c>cgi-bin/gettoken</c> with the corp id and the app's secret and is kept until five minutes before its
 /// <c>expires_in</c>; a call WeCom answers with an expired or invalid token fetches a new one and is made again, once.
 /// WeCom answers HTTP 200 with an errcode (<see cref="WeComErrors"/>): "busy" and the rate limits are retried with
 /// exponential back-off by a Polly pipeline; every other errcode is a <see cref="WeComException"/> at once. HTTP-level
-/// faults (5xx, 429, timeouts) are the standard resilience handler's (Microsoft.Extensions.Http.Resilience). The
+/// faults (5xx, 429, timeouts) are the standard resilience handler's (Microsoft.Extensions.Http.Resilience), which
+/// retries only the token's GET: a POST that timed out may have been done, and a message must not go out twice. The
 /// secret and tokens travel in query strings, which HttpClientFactory's logs redact (.NET 9+); this class logs neither.
 /// </summary>
 internal sealed class WeComClient
@@ -87,6 +91,19 @@ internal sealed class WeComClient
         }
     }
 
+    /// <summary>
+    /// Asks the clerk (<paramref name="sender"/>) to send <paramref name="text"/> to one customer: a customer message
+    /// template (创建企业群发, add_msg_template, chat_type "single"), which WeCom delivers once the clerk confirms it.
+    /// WeCom answers errcode 0 also for a customer it will not deliver to (the customer's monthly or daily limit is
+    /// reached, or they are no longer a contact): that customer is then in <c>fail_list</c>, and the answer says so.
+    /// </summary>
+    public async Task<CustomerMessageResult> SendToCustomerAsync(string externalUserId, string? sender, string text, CancellationToken cancellationToken)
+    {
+        var answer = await PostAsync<MessageTemplateAnswer>("externalcontact/add_msg_template",
+            new { chat_type = "single", external_userid = new[] { externalUserId }, sender, text = new { content = text } }, cancellationToken);
+        return new CustomerMessageResult(answer.MsgId, answer.FailList?.Contains(externalUserId, StringComparer.Ordinal) != true);
+    }
+
     /// <summary>POSTs <paramref name="body"/> as JSON to <c>cgi-bin/{api}</c> with the access token, and reads the answer.</summary>
     public Task<T> PostAsync<T>(string api, object body, CancellationToken cancellationToken) where T : WeComAnswer =>
         _retry.ExecuteAsync(async token => await PostOnceAsync<T>(api, body, token), cancellationToken).AsTask();
@@ -146,6 +163,15 @@ internal sealed class WeComClient
 
         [JsonPropertyName("expires_in")]
         public int ExpiresIn { get; init; }
+    }
+
+    private sealed class MessageTemplateAnswer : WeComAnswer
+    {
+        [JsonPropertyName("msgid")]
+        public string? MsgId { get; init; }
+
+        [JsonPropertyName("fail_list")]
+        public List<string>? FailList { get; init; }
     }
 
     private sealed class ContactWayAnswer : WeComAnswer

@@ -17,7 +17,7 @@ namespace Funnel.App.WeCom;
 /// by kind and acknowledged.
 /// </summary>
 internal sealed partial class WeComEvents(
-    WeComWays ways, ScanService scans, WeComClient client, LeadIdHasher hasher, LeadRepository leads, JourneyService journeys, TimeProvider time,
+    WeComWays ways, ScanService scans, WeComClient client, WeComIdentities identities, LeadIdHasher hasher, LeadRepository leads, JourneyService journeys, TimeProvider time,
     IOptions<WeComOptions> options, ILogger<WeComEvents> logger)
 {
     public async Task HandleAsync(CallbackMessage message, CancellationToken cancellationToken)
@@ -32,6 +32,8 @@ internal sealed partial class WeComEvents(
             }
             try
             {
+                // Sealed before the scan: the journey the scan starts sends its first message through WeCom.
+                await identities.SaveAsync(LeadIdOf(customer), new WeComContact(customer, message.ClerkUserId, message.WelcomeCode), cancellationToken);
                 var (scan, _, store) = await scans.ScanAsync(code, WeComIds.Identity(customer), WeComIds.ScanIdFor(message), withStage: false, cancellationToken);
                 LogAdded(logger, code.StoreId, scan.Replayed);
                 await WelcomeAsync(message, store.Name, cancellationToken);
@@ -57,8 +59,7 @@ internal sealed partial class WeComEvents(
     /// </summary>
     private async Task LostAsync(string externalUserId, string clerkId, CallbackMessage message, CancellationToken cancellationToken)
     {
-        // An external user id has letters, so the phone region never reads it: any store's normalisation gives this identity.
-        var leadId = hasher.LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity(externalUserId), ShopperIdentity.DefaultPhoneRegion));
+        var leadId = LeadIdOf(externalUserId);
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
         var ended = 0;
         foreach (var storeId in index?.StoreIds ?? [])
@@ -69,6 +70,10 @@ internal sealed partial class WeComEvents(
         }
         LogLost(logger, message.Kind, ended);
     }
+
+    /// <summary>An external user id has letters, so the phone region never reads it: any store's normalisation gives this identity.</summary>
+    private string LeadIdOf(string externalUserId) =>
+        hasher.LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity(externalUserId), ShopperIdentity.DefaultPhoneRegion));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WeCom {Kind}: the lead's journey ends at {Stores} store(s)")]
     private static partial void LogLost(ILogger logger, CallbackKind kind, int stores);

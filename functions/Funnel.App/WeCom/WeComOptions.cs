@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Funnel.App.Extensions;
 using Funnel.Core.WeCom;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace Funnel.App.WeCom;
@@ -45,6 +47,29 @@ internal sealed class WeComOptions
     [StringLength(1000, MinimumLength = 1)]
     public string WelcomeText { get; set; } = "欢迎来到{store}！您的专属导购会在这里为您服务。";
 
+    /// <summary>
+    /// The text of each journey message (by template; {store}: the store's name) sent as a customer message template.
+    /// A template without a text is reported failed with the key to set (WeCom:MessageTexts:{template}).
+    /// </summary>
+    public Dictionary<string, string> MessageTexts { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["trial-reminder"] = "您在{store}预约的体验快到了，期待见到您！",
+        ["qna-last-chance"] = "关于体验还有什么问题吗？{store}的导购随时为您解答。",
+        ["welcome"] = "欢迎来到{store}！您的专属导购会在这里为您服务。",
+    };
+
+    /// <summary>
+    /// A message found "sending" this long after the attempt began (real seconds) had its sender stop between asking
+    /// WeCom and recording the answer: it is reported unconfirmed, never sent again. Younger: another delivery of it is
+    /// still at work, and this one is retried later.
+    /// </summary>
+    [Range(1, 3600)]
+    public int UnconfirmedAfterSeconds { get; set; } = 120;
+
+    /// <summary>The first pause before a message WeCom answered "busy" (past the client's retries) is tried again; doubles each time.</summary>
+    [Range(1, 3600)]
+    public int DeliveryRetrySeconds { get; set; } = 60;
+
     public bool IsEnabled => !string.IsNullOrWhiteSpace(CorpId);
 
     /// <summary>The callback's crypto, or null when the channel is off.</summary>
@@ -78,7 +103,11 @@ internal static class WeComServices
         {
             var baseUrl = sp.GetRequiredService<IOptions<WeComOptions>>().Value.BaseUrl;
             http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-        }).AddStandardResilienceHandler();
+        }).AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods()); // a POST is never repeated blind
+        services.AddSingleton(sp => new IdentitySeal(FunnelOptions.KeyBytes(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.LeadHashKey)));
+        services.AddSingleton<WeComIdentities>();
+        services.AddSingleton<DeliveryLedger>();
+        services.AddTransient<WeComDelivery>();
         return services;
     }
 }

@@ -18,6 +18,7 @@ internal static class AuthorizationMatrix
         For("PUT", "/api/stores/{storeId}/clerks/{clerkId}", Roles.Hq, Roles.Store),
         For("GET", "/api/stores/{storeId}/groups", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/stores/{storeId}/funnel", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/stores/{storeId}/messages", Roles.Hq, Roles.Store, Roles.Clerk),
 
         // Staff membership is HQ's alone; "who am I" is for any signed-in caller.
         For("GET", "/api/stores/{storeId}/staff", Roles.Hq),

@@ -141,6 +141,9 @@ internal static class ContractWalk
         await (await hq.GetAsync("/api/stores/s1/funnel?days=abc")).Problem(HttpStatusCode.BadRequest);
         await (await hq.GetAsync("/api/stores/s1/funnel?days=0")).Problem(HttpStatusCode.BadRequest);
         await (await hq.GetAsync("/api/stores/nowhere/funnel")).Problem(HttpStatusCode.NotFound);
+        await (await hq.GetAsync("/api/stores/s1/messages?days=7")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync("/api/stores/s1/messages?days=0")).Problem(HttpStatusCode.BadRequest);
+        await (await hq.GetAsync("/api/stores/nowhere/messages")).Problem(HttpStatusCode.NotFound);
         await (await hq.GetAsync("/api/leaderboard")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync("/api/leaderboard?region=east&days=7")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync("/api/leaderboard?days=0")).Problem(HttpStatusCode.BadRequest);

@@ -105,6 +105,7 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
                     {
                         [TriggersApi.PurchasesQueueFunction] = FunnelQueues.PurchasesName,
                         [TriggersApi.CampaignPushFunction] = FunnelQueues.CampaignPushName,
+                        [TriggersApi.OutboundMessagesFunction] = FunnelQueues.OutboundMessagesName,
                     };
                     Assert.True(queues.TryGetValue(name, out var queue), $"{name}: a queue function this contract test does not know; add it here.");
                     Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
