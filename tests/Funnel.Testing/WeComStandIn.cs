@@ -32,6 +32,13 @@ public sealed class WeComStandIn : IAsyncDisposable
         <ExternalUserID><![CDATA[{externalUserId}]]></ExternalUserID><State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[WELCOME-{createTime}-{externalUserId}]]></WelcomeCode></xml>
         """;
 
+    /// <summary>The decrypted XML of WeCom's customer-group event (change_external_chat: create, update with its detail, dismiss).</summary>
+    public static string GroupChanged(string chatId, string changeType, long createTime, string? updateDetail = null) => $"""
+        <xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>
+        <CreateTime>{createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_chat]]></Event>
+        <ChatId><![CDATA[{chatId}]]></ChatId><ChangeType><![CDATA[{changeType}]]></ChangeType>{(updateDetail is null ? "" : $"<UpdateDetail><![CDATA[{updateDetail}]]></UpdateDetail><JoinScene>3</JoinScene><MemChangeCnt>1</MemChangeCnt>")}</xml>
+        """;
+
     /// <summary>A callback as WeCom posts it: the signed query string and the envelope holding <paramref name="xml"/> encrypted.</summary>
     public static (string Query, string Body) SignedCallback(string xml, long unixSeconds)
     {
@@ -86,6 +93,10 @@ public sealed class WeComStandIn : IAsyncDisposable
         app.MapPost("/cgi-bin/externalcontact/add_contact_way", standIn.AddContactWay);
         app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", standIn.SendWelcome);
         app.MapPost("/cgi-bin/externalcontact/add_msg_template", standIn.AddMessageTemplate);
+        app.MapPost("/cgi-bin/externalcontact/groupchat/add_join_way", standIn.AddJoinWay);
+        app.MapPost("/cgi-bin/externalcontact/groupchat/get_join_way", standIn.GetJoinWay);
+        app.MapPost("/cgi-bin/externalcontact/groupchat/update_join_way", standIn.UpdateJoinWay);
+        app.MapPost("/cgi-bin/externalcontact/groupchat/get", standIn.GetGroupChat);
         await app.StartAsync();
         standIn.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return standIn;
@@ -165,6 +176,80 @@ public sealed class WeComStandIn : IAsyncDisposable
             await hold.Task;
         }
         return Results.Json(new { errcode = 0, errmsg = "ok", fail_list = failed, msgid = $"msg-{CustomerMessages.Count}" });
+    }
+
+    /// <summary>The customer groups WeCom has: chat id → members (user id, and the join way state they came by).</summary>
+    public ConcurrentDictionary<string, ConcurrentQueue<(string UserId, string? State)>> Chats { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A customer group with <paramref name="members"/> members (as a clerk makes one in WeCom).</summary>
+    public void AddChat(string chatId, int members)
+    {
+        var list = Chats.GetOrAdd(chatId, _ => new());
+        for (var i = 0; i < members; i++) list.Enqueue(($"wm-{chatId}-{i}", null));
+    }
+
+    /// <summary>Join ways WeCom holds: config id → the last add or update body (chat_id_list, state, …).</summary>
+    public ConcurrentDictionary<string, JsonElement> JoinWays { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>update_join_way calls, in order.</summary>
+    public ConcurrentQueue<JsonElement> JoinWayUpdates { get; } = new();
+
+    private int _joinWays;
+
+    private async Task<IResult> AddJoinWay(HttpRequest request)
+    {
+        if (_scripted.TryDequeue(out var scripted)) return Error(scripted, "scripted by the test");
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        if (JoinWayRefusal(body) is { } refusal) return refusal;
+        var configId = $"join-{Interlocked.Increment(ref _joinWays)}";
+        JoinWays[configId] = body;
+        return Results.Json(new { errcode = 0, errmsg = "ok", config_id = configId });
+    }
+
+    private async Task<IResult> GetJoinWay(HttpRequest request)
+    {
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var configId = (await JsonSerializer.DeserializeAsync<JsonElement>(request.Body)).GetProperty("config_id").GetString()!;
+        if (!JoinWays.TryGetValue(configId, out var way)) return Error(41044, "invalid config_id");
+        return Results.Json(new
+        {
+            errcode = 0, errmsg = "ok",
+            join_way = new { config_id = configId, scene = 2, qr_code = $"https://wework.qpic.cn/stand-in/{configId}.png", chat_id_list = way.GetProperty("chat_id_list"), state = way.GetProperty("state").GetString() },
+        });
+    }
+
+    private async Task<IResult> UpdateJoinWay(HttpRequest request)
+    {
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        var configId = body.GetProperty("config_id").GetString()!;
+        if (!JoinWays.ContainsKey(configId)) return Error(41044, "invalid config_id");
+        if (JoinWayRefusal(body) is { } refusal) return refusal;
+        JoinWays[configId] = body;
+        JoinWayUpdates.Enqueue(body);
+        return Results.Json(new { errcode = 0, errmsg = "ok" });
+    }
+
+    /// <summary>WeCom's rules for a join way: 1–5 groups it knows, a state of at most 30 characters.</summary>
+    private IResult? JoinWayRefusal(JsonElement body)
+    {
+        var chats = body.GetProperty("chat_id_list").EnumerateArray().Select(c => c.GetString()!).ToList();
+        if (chats.Count is 0 or > 5) return Error(40058, "chat_id_list must hold 1 to 5 groups");
+        if (chats.Any(c => !Chats.ContainsKey(c))) return Error(90501, "chat is not external group chat");
+        return body.GetProperty("state").GetString()!.Length > 30 ? Error(40058, "state exceeds 30 characters") : null;
+    }
+
+    private async Task<IResult> GetGroupChat(HttpRequest request)
+    {
+        if (!_validTokens.ContainsKey(request.Query["access_token"].ToString())) return Error(42001, "access_token expired");
+        var chatId = (await JsonSerializer.DeserializeAsync<JsonElement>(request.Body)).GetProperty("chat_id").GetString()!;
+        if (!Chats.TryGetValue(chatId, out var members)) return Error(90501, "chat is not external group chat");
+        return Results.Json(new
+        {
+            errcode = 0, errmsg = "ok",
+            group_chat = new { chat_id = chatId, owner = "c1", member_list = members.Select(m => new { userid = m.UserId, type = 2, join_scene = 3, state = m.State }).ToArray() },
+        });
     }
 
     private static IResult Error(int errcode, string errmsg) => Results.Json(new { errcode, errmsg });

@@ -27,7 +27,8 @@ internal static class CodesApi
     /// Issues a signed code. Codes are not stored: the signature is the proof, and the same inputs always
     /// give the same code, so issuing one twice is harmless. Campaign ids are tags until campaigns exist.
     /// A clerk gets codes for themselves only (their till QR): clerkId is theirs, given or not.
-    /// With the WeCom channel on, a clerk's code is also a WeCom "contact me" way (made once, see <see cref="WeComWays"/>):
+    /// With the WeCom channel on, a clerk's code is also a WeCom "contact me" way (made once, see <see cref="WeComWays"/>)
+    /// and a store's code a group join way over the store's WeCom groups (once it has one, see <see cref="WeComGroups"/>):
     /// the answer's <c>weCom.qrCode</c> is the QR shoppers scan in WeCom; a refusal from WeCom is a 502 saying why.
     /// </summary>
     internal static async Task<Results<Created<CodeResponse>, ValidationProblem, ProblemHttpResult>> CreateCode(
@@ -54,22 +55,20 @@ internal static class CodesApi
         var entry = new EntryCode(storeId, body.ClerkId, body.CampaignId, body.Channel!);
         var code = signer.Sign(entry);
         WeComWay? weCom = null;
-        if (weComOptions.Value.IsEnabled && entry.ClerkId is not null)
+        if (weComOptions.Value.IsEnabled)
         {
             try
             {
-                var way = await services.GetRequiredService<WeComWays>().EnsureAsync(entry, code, cancellationToken);
-                weCom = new WeComWay(way.ConfigId, way.QrCode);
+                var way = entry.ClerkId is not null
+                    ? await services.GetRequiredService<WeComWays>().EnsureAsync(entry, code, cancellationToken)
+                    : await services.GetRequiredService<WeComGroups>().EnsureJoinWayAsync(entry, code, cancellationToken);
+                weCom = way is null ? null : new WeComWay(way.ConfigId, way.QrCode);
             }
-            catch (WeComException e)
+            catch (Exception e) when (WeComProblems.Of(e, weComOptions.Value, entry.ClerkId is null
+                ? "The store's registered WeCom groups must be customer groups the app may manage (客户联系 → 客户群)."
+                : "The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).") is { } problem)
             {
-                return Problems.Create(StatusCodes.Status502BadGateway, "wecom-refused", "WeCom refused the contact way",
-                    $"{e.Message}. The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).");
-            }
-            catch (Exception e) when (WeComClient.IsUnreachable(e))
-            {
-                return Problems.Create(StatusCodes.Status502BadGateway, "wecom-unreachable", "WeCom did not answer",
-                    $"WeCom's API ({weComOptions.Value.BaseUrl}) did not answer ({e.GetType().Name}) after the client's retries; ask for the code again.");
+                return problem;
             }
         }
         var baseUrl = PublicUrls.Base(request, options);

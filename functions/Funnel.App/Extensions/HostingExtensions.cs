@@ -108,6 +108,7 @@ internal static class HostingExtensions
         app.MapHealthApi();
         app.MapStoresApi();
         app.MapMessagesApi();
+        app.MapWeComGroupsApi();
         app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();

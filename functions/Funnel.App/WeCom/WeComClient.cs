@@ -32,7 +32,7 @@ internal sealed record CustomerMessageResult(string? MsgId, bool Accepted);
 /// retries only the token's GET: a POST that timed out may have been done, and a message must not go out twice. The
 /// secret and tokens travel in query strings, which HttpClientFactory's logs redact (.NET 9+); this class logs neither.
 /// </summary>
-internal sealed class WeComClient
+internal sealed partial class WeComClient
 {
     private static readonly TimeSpan TokenMargin = TimeSpan.FromMinutes(5);
 

@@ -13,11 +13,11 @@ namespace Funnel.App.WeCom;
 /// ways is a scan of that way's code: the customer's external user id is the identity (hashed like a phone number),
 /// the code's store and clerk are credited, the seat and the journey follow as for a web scan. WeCom's retries of the
 /// event carry the same scan id (<see cref="WeComIds.ScanIdFor"/>), so they count once. A customer and clerk who are
-/// no longer contacts end the lead's journey at the clerk's stores. Other events (group changes among them) are logged
-/// by kind and acknowledged.
+/// no longer contacts end the lead's journey at the clerk's stores. A customer group's change sets its size and rolls
+/// the store's join ways over (<see cref="WeComGroups"/>). Other events are logged by kind and acknowledged.
 /// </summary>
 internal sealed partial class WeComEvents(
-    WeComWays ways, ScanService scans, WeComClient client, WeComIdentities identities, LeadIdHasher hasher, LeadRepository leads, JourneyService journeys, TimeProvider time,
+    WeComWays ways, WeComGroups groups, ScanService scans, WeComClient client, WeComIdentities identities, LeadIdHasher hasher, LeadRepository leads, JourneyService journeys, TimeProvider time,
     IOptions<WeComOptions> options, ILogger<WeComEvents> logger)
 {
     public async Task HandleAsync(CallbackMessage message, CancellationToken cancellationToken)
@@ -47,6 +47,11 @@ internal sealed partial class WeComEvents(
         if ((message.Kind is CallbackKind.CustomerDeleted or CallbackKind.ClerkDeletedByCustomer) && message.ExternalUserId is { Length: > 0 } lost && message.ClerkUserId is { Length: > 0 } clerk)
         {
             await LostAsync(lost, clerk, message, cancellationToken);
+            return;
+        }
+        if (message.Kind == CallbackKind.GroupChanged)
+        {
+            await groups.HandleAsync(message, cancellationToken);
             return;
         }
         LogOther(logger, message.Kind, message.Event, message.ChangeType ?? "-");

@@ -108,6 +108,7 @@ internal static class WeComServices
         services.AddSingleton<WeComIdentities>();
         services.AddSingleton<DeliveryLedger>();
         services.AddTransient<WeComDelivery>();
+        services.AddTransient<WeComGroups>();
         return services;
     }
 }

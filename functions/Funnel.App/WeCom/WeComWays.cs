@@ -23,6 +23,16 @@ internal sealed class WeComWays(WeComClient client, FunnelTables tables, CodeSig
         var state = WeComIds.StateFor(codeText);
         if (await ReadAsync(state, cancellationToken) is { } stored) return stored.Way;
         var way = await client.AddContactWayAsync(code.ClerkId!, state, $"{code.StoreId} {code.ClerkId} {code.Channel}", cancellationToken);
+        return await SaveAsync(state, codeText, code, way, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps a way WeCom made for a code (a group join way also names the groups it lists). The same code asked for at
+    /// the same moment: the first way stored is the code's (the other stays unused in WeCom).
+    /// </summary>
+    public async Task<ContactWay> SaveAsync(string state, string codeText, EntryCode code, ContactWay way, IReadOnlyList<string>? listed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(code);
         try
         {
             await tables.Directory.AddEntityAsync(new TableEntity(Partition, state)
@@ -32,15 +42,19 @@ internal sealed class WeComWays(WeComClient client, FunnelTables tables, CodeSig
                 ["ClerkId"] = code.ClerkId,
                 ["ConfigId"] = way.ConfigId,
                 ["QrCode"] = way.QrCode,
+                ["Listed"] = listed is null ? null : string.Join(',', listed),
             }, cancellationToken);
             return way;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            // The same code asked for at the same moment: the first way stored is the code's (the other stays unused in WeCom).
             return (await ReadAsync(state, cancellationToken))!.Value.Way;
         }
     }
+
+    /// <summary>The way stored for a code's state, if any.</summary>
+    public async Task<ContactWay?> GetAsync(string state, CancellationToken cancellationToken) =>
+        await ReadAsync(state, cancellationToken) is { } stored ? stored.Way : null;
 
     /// <summary>The code a callback's state stands for, or null when the state is not one of Funnel's ways.</summary>
     public async Task<EntryCode?> FindAsync(string state, CancellationToken cancellationToken)

@@ -19,6 +19,8 @@ internal static class AuthorizationMatrix
         For("GET", "/api/stores/{storeId}/groups", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/stores/{storeId}/funnel", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/stores/{storeId}/messages", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/stores/{storeId}/wecom/groups", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("PUT", "/api/stores/{storeId}/wecom/groups/{chatId}", Roles.Hq, Roles.Store),
 
         // Staff membership is HQ's alone; "who am I" is for any signed-in caller.
         For("GET", "/api/stores/{storeId}/staff", Roles.Hq),

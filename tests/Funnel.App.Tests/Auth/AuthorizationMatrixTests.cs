@@ -152,6 +152,7 @@ public sealed partial class AuthorizationMatrixTests(AzuriteFixture azurite)
         ["assetId"] = "poster",
         ["token"] = "not-a-share-link",
         ["eventId"] = "e-1",
+        ["chatId"] = "wrStandIn",
     };
 
     /// <summary>A group's "" route comes out as "/api/stores/{storeId}/"; routing matches it with or without the slash.</summary>

@@ -144,6 +144,8 @@ internal static class ContractWalk
         await (await hq.GetAsync("/api/stores/s1/messages?days=7")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync("/api/stores/s1/messages?days=0")).Problem(HttpStatusCode.BadRequest);
         await (await hq.GetAsync("/api/stores/nowhere/messages")).Problem(HttpStatusCode.NotFound);
+        await (await hq.GetAsync("/api/stores/s1/wecom/groups")).Problem(HttpStatusCode.NotFound); // the channel is off in this app
+        await (await hq.PutAsync("/api/stores/s1/wecom/groups/wrA", null)).Problem(HttpStatusCode.NotFound);
         await (await hq.GetAsync("/api/leaderboard")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync("/api/leaderboard?region=east&days=7")).Json(HttpStatusCode.OK);
         await (await hq.GetAsync("/api/leaderboard?days=0")).Problem(HttpStatusCode.BadRequest);
