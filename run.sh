@@ -7,6 +7,8 @@
 #                                 start both with the clock N times faster (default 4320: a day every 20 s) and raised
 #                                 public rate limits, seed a chain, simulate a month of traffic, print a summary and
 #                                 links to the pages; the app keeps running until Ctrl-C
+#   ./run.sh demo --wecom …       the same chain through WeCom: a local WeCom stand-in (port 7072) and the app
+#                                 configured for it; shoppers recruited by a clerk are added on WeCom (callbacks)
 # Environment: FUNNEL_URL (default http://127.0.0.1:7071), AZURITE_DIR (default ./.azurite).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,6 +41,8 @@ if [ "${1:-}" = "token" ]; then
 fi
 
 demo=false
+wecom=false
+wecom_port=7072
 scale=4320
 demo_args=()
 if [ "${1:-}" = "demo" ]; then
@@ -48,6 +52,7 @@ if [ "${1:-}" = "demo" ]; then
     case "$1" in
       --scale) scale="${2:?--scale needs a number}"; shift 2 ;;
       --url) echo "run.sh demo: the demo runs against FUNNEL_URL; set that instead of --url." >&2; exit 2 ;;
+      --wecom) wecom=true; shift ;;
       *) demo_args+=("$1"); shift ;;
     esac
   done
@@ -117,6 +122,19 @@ if $demo; then
   export Journeys__StepsPerGeneration=2
   export Journeys__PartitionCount=1
   export RateLimiting__PublicPermitsPerWindow=1000000
+  if $wecom; then
+    # The local WeCom (tests/Funnel.Testing/WeComStandIn.cs) as a process of its own, and the app configured for its
+    # corp: these are the stand-in's test values, not secrets. It stops after the app (the app may still be sending).
+    if (exec 3<>"/dev/tcp/127.0.0.1/$wecom_port") 2>/dev/null; then
+      echo "run.sh: port $wecom_port (the WeCom stand-in) is taken." >&2
+      exit 1
+    fi
+    dotnet run --project tools/Funnel.Dev -c Release --no-build -- wecom-stand-in --port "$wecom_port" >>"$applog" 2>&1 &
+    pids+=($!)
+    export WeCom__CorpId=ww-funnel-test WeCom__Secret=stand-in-secret-0123456789 WeCom__Token=FunnelCallbackToken1
+    export WeCom__EncodingAesKey=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG WeCom__BaseUrl="http://127.0.0.1:$wecom_port"
+    demo_args+=(--wecom "http://127.0.0.1:$wecom_port")
+  fi
   dotnet run --project functions/Funnel.App -c Release --no-build -- --urls "$url" --environment Development >>"$applog" 2>&1 &
 else
   dotnet build functions/Funnel.App -v quiet -nologo >&2

@@ -82,10 +82,11 @@ public sealed class WeComStandIn : IAsyncDisposable
     /// <summary>Every token handed out so far stops working (WeCom then answers 42001).</summary>
     public void ExpireTokens() => _validTokens.Clear();
 
-    public static async Task<WeComStandIn> StartAsync()
+    /// <param name="port">0: any free port (tests); the demo's stand-in takes a fixed one (./run.sh demo --wecom).</param>
+    public static async Task<WeComStandIn> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders(); // a stand-in: its requests are the tests' business, not the console's
         var app = builder.Build();
         var standIn = new WeComStandIn(app);
@@ -97,6 +98,12 @@ public sealed class WeComStandIn : IAsyncDisposable
         app.MapPost("/cgi-bin/externalcontact/groupchat/get_join_way", standIn.GetJoinWay);
         app.MapPost("/cgi-bin/externalcontact/groupchat/update_join_way", standIn.UpdateJoinWay);
         app.MapPost("/cgi-bin/externalcontact/groupchat/get", standIn.GetGroupChat);
+        // Not WeCom's: what the stand-in received, for the demo's summary.
+        app.MapGet("/stand-in/stats", () => Results.Json(new
+        {
+            tokens = standIn.TokensIssued, contactWays = standIn.ContactWayRequests.Count, welcomes = standIn.Welcomes.Count,
+            customerMessages = standIn.CustomerMessages.Count, joinWays = standIn.JoinWays.Count,
+        }));
         await app.StartAsync();
         standIn.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return standIn;

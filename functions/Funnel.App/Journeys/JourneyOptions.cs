@@ -91,5 +91,11 @@ internal sealed class JourneyTimeProvider(JourneyClock clock, TimeProvider real)
 {
     public JourneyClock Clock { get; } = clock;
 
-    public override DateTimeOffset GetUtcNow() => Clock.ToApp(real.GetUtcNow());
+    /// <summary>The real clock under the scaled one.</summary>
+    public TimeProvider Real { get; } = real;
+
+    public override DateTimeOffset GetUtcNow() => Clock.ToApp(Real.GetUtcNow());
+
+    /// <summary>The clock the outside world keeps (WeCom's timestamps): the real one under a scaled app clock, else the app's own (a test's fake one).</summary>
+    public static TimeProvider RealOf(TimeProvider time) => time is JourneyTimeProvider scaled ? scaled.Real : time;
 }

@@ -79,7 +79,8 @@ internal static class WeComCallbackApi
         {
             return Problems.BadRequest("timestamp is WeCom's Unix time in seconds (digits only).");
         }
-        var skew = Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - seconds);
+        // WeCom stamps real time: under a faster demo clock (Journeys:TimeScale) the check is against the real one.
+        var skew = Math.Abs(Journeys.JourneyTimeProvider.RealOf(time).GetUtcNow().ToUnixTimeSeconds() - seconds);
         if (skew > options.CallbackMaxSkewSeconds)
         {
             return Problems.BadRequest($"timestamp is {skew} s from this app's clock, more than the {options.CallbackMaxSkewSeconds} s a callback may be (a replayed request, or a clock to fix: WeCom:CallbackMaxSkewSeconds).");

@@ -82,7 +82,7 @@ internal sealed partial class WeComDelivery(
     private async Task<(DeliveryStatus, string?, string?)> SendAsync(OutboundMessage message, WeComContact contact, string storeName, CancellationToken cancellationToken)
     {
         if (message.Template == "welcome" && contact.WelcomeCode is not null) return (DeliveryStatus.Sent, "welcome-code", null);
-        if (!_options.MessageTexts.TryGetValue(message.Template, out var text) || string.IsNullOrWhiteSpace(text))
+        if (_options.TextFor(message.Template) is not { } text)
         {
             return (DeliveryStatus.Failed, null, $"No text for template '{message.Template}': set WeCom:MessageTexts:{message.Template}.");
         }

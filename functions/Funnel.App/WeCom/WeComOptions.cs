@@ -49,10 +49,12 @@ internal sealed class WeComOptions
 
     /// <summary>
     /// The text of each journey message (by template; {store}: the store's name) sent as a customer message template.
+    /// A numbered template ("awareness-content-2") without a text of its own takes its family's ("awareness-content").
     /// A template without a text is reported failed with the key to set (WeCom:MessageTexts:{template}).
     /// </summary>
     public Dictionary<string, string> MessageTexts { get; set; } = new(StringComparer.Ordinal)
     {
+        ["awareness-content"] = "{store}为您准备了本周的新品和使用小贴士，欢迎在群里提问！",
         ["trial-reminder"] = "您在{store}预约的体验快到了，期待见到您！",
         ["qna-last-chance"] = "关于体验还有什么问题吗？{store}的导购随时为您解答。",
         ["welcome"] = "欢迎来到{store}！您的专属导购会在这里为您服务。",
@@ -71,6 +73,15 @@ internal sealed class WeComOptions
     public int DeliveryRetrySeconds { get; set; } = 60;
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(CorpId);
+
+    /// <summary>The text for a template: its own, or its family's (the name without a trailing "-{number}"); null when neither is set.</summary>
+    public string? TextFor(string template)
+    {
+        if (MessageTexts.TryGetValue(template, out var text) && !string.IsNullOrWhiteSpace(text)) return text;
+        var dash = template.LastIndexOf('-');
+        return dash > 0 && template[(dash + 1)..] is { Length: > 0 } tail && tail.All(char.IsAsciiDigit)
+            && MessageTexts.TryGetValue(template[..dash], out var family) && !string.IsNullOrWhiteSpace(family) ? family : null;
+    }
 
     /// <summary>The callback's crypto, or null when the channel is off.</summary>
     public CallbackCrypto? Crypto() => IsEnabled ? new CallbackCrypto(Token!, EncodingAesKey!, CorpId!) : null;

@@ -76,19 +76,21 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("Sent via welcome-code.", await Deliver(app, Message(leadId, 1, "welcome")));
         var reminder = Message(leadId, 2, "trial-reminder");
         Assert.Equal("Sent via message-template.", await Deliver(app, reminder));
+        Assert.Equal("Sent via message-template.", await Deliver(app, Message(leadId, 3, "awareness-content-2"))); // the family's text
         // The same message again: WeCom's queue redelivers it, and the journey's retried step sends a second copy.
         Assert.Equal("Repeat: already Sent.", await Deliver(app, reminder, dequeueCount: 2));
         Assert.Equal("Repeat: already Sent.", await Deliver(app, reminder));
 
         Assert.Single(_standIn.Welcomes);
-        var sent = Assert.Single(_standIn.CustomerMessages);
+        Assert.Equal(2, _standIn.CustomerMessages.Count);
+        var sent = _standIn.CustomerMessages.First();
         Assert.Equal(("c1", "wmDelivered"), (sent.GetProperty("sender").GetString(), sent.GetProperty("external_userid")[0].GetString()));
         Assert.Contains("Store s1", sent.GetProperty("text").GetProperty("content").GetString(), StringComparison.Ordinal);
         var history = await Messages(app, leadId);
-        Assert.Equal([("welcome", "sent", "welcome-code"), ("trial-reminder", "sent", "message-template")],
+        Assert.Equal([("welcome", "sent", "welcome-code"), ("trial-reminder", "sent", "message-template"), ("awareness-content-2", "sent", "message-template")],
             history.Select(m => (m.GetProperty("template").GetString(), m.GetProperty("status").GetString(), m.GetProperty("via").GetString())));
         var counts = await Counts(app);
-        Assert.Equal((2L, 0L, 0L), (counts.GetProperty("sent").GetInt64(), counts.GetProperty("failed").GetInt64(), counts.GetProperty("unconfirmed").GetInt64()));
+        Assert.Equal((3L, 0L, 0L), (counts.GetProperty("sent").GetInt64(), counts.GetProperty("failed").GetInt64(), counts.GetProperty("unconfirmed").GetInt64()));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Funnel.Dev.Demo;
 /// journey has applied it, see <see cref="JourneyOutcomes"/>); everything else runs concurrently, bounded by
 /// <see cref="DemoApi"/>.
 /// </summary>
-internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, JourneyOutcomes outcomes, string assetId, DateTimeOffset simStart)
+internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, JourneyOutcomes outcomes, string assetId, DateTimeOffset simStart, DemoWeCom? weCom = null)
 {
     /// <summary>
     /// A planned slot closer than this to the app's now (the run fell behind the clock) moves to a day after now:
@@ -46,9 +46,20 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
         }
         var store = shopper.Home;
         var code = shopper.CodeClerkId is { } clerk ? store.ClerkCodes[clerk] : store.StoreCode;
-        var r = await api.PostJsonAsync("/api/scans", null, new { code, shopperId = shopper.ShopperId, scanId = a.ScanId }, ct);
-        if (!r.Ok) return;
-        shopper.LeadId ??= r.Text("leadId");
+        ApiResult r;
+        if (weCom is not null && shopper.CodeClerkId is { } adder && shopper.ShopperId.StartsWith(DemoWeCom.IdentityPrefix, StringComparison.Ordinal))
+        {
+            // The clerk adds the customer on WeCom: the callback is the scan (no shopper session: the clerk records their steps).
+            (r, var leadId) = await weCom.AddAsync(api, shopper.ShopperId, code, adder, a.Repeat, ct);
+            if (!r.Ok) return;
+            shopper.LeadId ??= leadId;
+        }
+        else
+        {
+            r = await api.PostJsonAsync("/api/scans", null, new { code, shopperId = shopper.ShopperId, scanId = a.ScanId }, ct);
+            if (!r.Ok) return;
+            shopper.LeadId ??= r.Text("leadId");
+        }
         if (r.Text("session") is { } session && r.Body.TryGetProperty("sessionExpiresAt", out var expires)) shopper.Session = (session, expires.GetDateTimeOffset());
         if (!a.Repeat) shopper.FirstScan ??= (a.At, clock.Now);
         // A replay answers as the first time and counts nothing, unless it is our own retry of an attempt that was applied.

@@ -33,11 +33,22 @@ internal static class DemoCommand
             cancel.Cancel();
         };
         using var http = new HttpClient { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
-        var runner = new DemoRunner(http, new DemoTokens(auth, TimeProvider.System), options, Console.Out);
+        DemoWeCom? weCom = null;
+        if (options.WeCom is { } standIn)
+        {
+            var key = TokenCommand.LoadSetting("Funnel:LeadHashKey");
+            if (string.IsNullOrEmpty(key))
+            {
+                await Console.Error.WriteLineAsync("demo: --wecom needs the app's Funnel:LeadHashKey (local.settings.json or Funnel__LeadHashKey) to know its customers' lead ids.");
+                return 2;
+            }
+            weCom = new DemoWeCom(standIn, key);
+        }
+        var runner = new DemoRunner(http, new DemoTokens(auth, TimeProvider.System), options, Console.Out, weCom: weCom);
         try
         {
             var report = await runner.RunAsync(cancel.Token);
-            return report is { CountsMatch: true, Errors: 0 } ? 0 : 1;
+            return report is { CountsMatch: true, WeComOk: true, Errors: 0 } ? 0 : 1;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

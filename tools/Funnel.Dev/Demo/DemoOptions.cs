@@ -28,8 +28,14 @@ internal sealed record DemoOptions
     /// </summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Set: the chain runs through WeCom (the app configured for the stand-in at this URL): a shopper recruited through
+    /// a clerk's code is a customer that clerk adds on WeCom (the signed, encrypted callback), not a web scan.
+    /// </summary>
+    public Uri? WeCom { get; init; }
+
     public const string Usage =
-        "usage: demo [--url URL] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] [--scans-per-day X] [--concurrency N] [--settle-seconds N]\n" +
+        "usage: demo [--url URL] [--stores N] [--regions N] [--clerks N] [--days N] [--seed N] [--scans-per-day X] [--concurrency N] [--settle-seconds N] [--wecom STAND_IN_URL]\n" +
         $"  defaults: --url {DefaultUrl} --stores 40 --regions 4 --clerks 3 --days 30 --seed 20261123 --scans-per-day 1 --concurrency 8 --settle-seconds 90\n" +
         "  The app must run with Journeys__TimeScale (./run.sh demo starts it so) and raised public rate limits.";
 
@@ -56,6 +62,9 @@ internal sealed record DemoOptions
                 case "--seed" when Int(value, 0, int.MaxValue) is { } n: o = o with { Seed = n }; break;
                 case "--concurrency" when Int(value, 1, 256) is { } n: o = o with { Concurrency = n }; break;
                 case "--settle-seconds" when Int(value, 0, 3600) is { } n: o = o with { SettleTimeout = TimeSpan.FromSeconds(n) }; break;
+                case "--wecom" when Uri.TryCreate(value, UriKind.Absolute, out var standIn) && standIn.Scheme is "http":
+                    o = o with { WeCom = standIn };
+                    break;
                 case "--scans-per-day" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x is > 0 and <= 1000:
                     o = o with { ScansPerStorePerDay = x };
                     break;

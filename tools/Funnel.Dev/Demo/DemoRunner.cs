@@ -5,7 +5,7 @@ namespace Funnel.Dev.Demo;
 
 /// <summary>What a run sent and what the app counted for it (deltas over the run, so a second run compares only itself).</summary>
 internal sealed record DemoReport(
-    Tally Sent, Tally Counted, Tally LeaderboardCounted, IReadOnlyList<string> StoresDiffering, StatsSnapshot Stats, long Errors, bool Settled)
+    Tally Sent, Tally Counted, Tally LeaderboardCounted, IReadOnlyList<string> StoresDiffering, StatsSnapshot Stats, long Errors, bool Settled, bool WeComOk = true)
 {
     /// <summary>Every number the app reports for the run equals what was sent, in total, on the leaderboard and per store.</summary>
     public bool CountsMatch => Sent == Counted && StoresDiffering.Count == 0 && LeaderboardCounted == LeaderboardView(Sent);
@@ -18,7 +18,8 @@ internal sealed record DemoReport(
 /// clock, with each day's traffic spread over that day's real seconds, and ends with a summary that compares what it
 /// sent with what the app counts. Talks to the app only over HTTP, so it drives a real server and a test server alike.
 /// </summary>
-internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions options, TextWriter output, TimeProvider? realClock = null)
+/// <param name="weCom">Set: the chain runs through WeCom (<see cref="DemoWeCom"/>).</param>
+internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions options, TextWriter output, TimeProvider? realClock = null, DemoWeCom? weCom = null)
 {
     private readonly TimeProvider _real = realClock ?? TimeProvider.System;
     private readonly DemoLog _log = new(output);
@@ -63,10 +64,11 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
             return null;
         }
 
+        if (weCom is not null) await weCom.BeginAsync(ct);
         var planner = new TrafficPlanner(options, stores, runTag);
         planner.PlanCampaignExecution();
         var outcomes = new JourneyOutcomes(api, _stats, _real);
-        var executor = new ActionExecutor(api, tokens, clock, _stats, outcomes, assetId, simStart);
+        var executor = new ActionExecutor(api, tokens, clock, _stats, outcomes, assetId, simStart, weCom);
         for (var day = 0; day < options.Days; day++)
         {
             await SimulateDayAsync(day, planner, executor, clock, simStart, api, ct);
@@ -146,9 +148,10 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
         PrintComparison(report, _real.GetElapsedTime(waitStarted), sentByStore, delta);
         await PrintCampaignAsync(api, tokens, ct);
+        if (weCom is not null) report = report with { WeComOk = await weCom.PrintAsync(api, tokens, stores, from, to, _log, ct) };
         PrintTop(after);
         _log.Line(Invariant($"errors: {api.Errors} of {api.Requests} requests ({api.Retries} retried after 429/503 or no answer)"));
-        _log.Line(report.CountsMatch && api.Errors == 0
+        _log.Line(report is { CountsMatch: true, WeComOk: true } && api.Errors == 0
             ? "result: every number the app reports for this run equals what was sent."
             : "result: the app's numbers differ from what was sent, or requests failed (see above).");
         return report;

@@ -74,7 +74,9 @@ internal sealed class TrafficPlanner(DemoOptions options, IReadOnlyList<ChainSto
     {
         var n = ++_shoppers;
         var codeClerk = Chance(ClerkCodeShare) ? Pick(store.ClerkIds) : null;
-        var shopper = new Shopper(string.Create(CultureInfo.InvariantCulture, $"wx-{runTag}-{n}"), store, codeClerk, codeClerk ?? Pick(store.ClerkIds));
+        // Through WeCom, a shopper recruited by a clerk's code is that clerk's WeCom customer; the rest scan on the web.
+        var shopperId = options.WeCom is not null && codeClerk is not null ? DemoWeCom.ShopperId(runTag, n) : string.Create(CultureInfo.InvariantCulture, $"wx-{runTag}-{n}");
+        var shopper = new Shopper(shopperId, store, codeClerk, codeClerk ?? Pick(store.ClerkIds));
         string Id(string what) => string.Create(CultureInfo.InvariantCulture, $"{runTag}-{n}-{what}");
 
         Add(new ScanAction(at, shopper, Id("scan1"), Repeat: false));

@@ -48,13 +48,18 @@ internal static class TokenCommand
     /// The signing key and issuer settings for the commands that mint dev tokens (token, demo), read as the app reads
     /// them: appsettings.json, then local.settings.json, then the environment.
     /// </summary>
-    internal static AuthOptions LoadAuthOptions()
+    internal static AuthOptions LoadAuthOptions() => Configuration().GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+
+    /// <summary>One of the app's settings (e.g. "Funnel:LeadHashKey"), read the same way.</summary>
+    internal static string? LoadSetting(string key) => Configuration()[key];
+
+    private static ConfigurationManager Configuration()
     {
         var configuration = new ConfigurationManager();
         configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
         configuration.AddEnvironmentVariables();
         LocalSettings.AddTo(configuration, Directory.GetCurrentDirectory());
-        return configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        return configuration;
     }
 
     private static int Fail(string message)
