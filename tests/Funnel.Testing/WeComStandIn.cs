@@ -67,6 +67,9 @@ public sealed class WeComStandIn : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>Fires when the stand-in's host is asked to stop (SIGTERM, Ctrl-C): its own process then ends.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <summary>How many access tokens were handed out.</summary>
     public int TokensIssued => _tokens;
 

@@ -6,7 +6,7 @@ namespace Funnel.Dev.WeCom;
 /// <summary>
 /// "wecom-stand-in [--port N]": the tests' local WeCom (tests/Funnel.Testing/WeComStandIn.cs) as a process of its
 /// own, for an app started with WeCom__BaseUrl pointing at it (./run.sh demo --wecom). It prints the corp settings the
-/// app needs and runs until stopped (Ctrl-C or SIGTERM).
+/// app needs and runs until stopped (Ctrl-C or SIGTERM, which its host handles).
 /// </summary>
 internal static class StandInCommand
 {
@@ -23,16 +23,10 @@ internal static class StandInCommand
         }
         await using var standIn = await WeComStandIn.StartAsync(port);
         Console.WriteLine($"WeCom stand-in on {standIn.BaseUrl}: WeCom__CorpId={WeComStandIn.CorpId} WeCom__BaseUrl={standIn.BaseUrl} (secret, token and key: WeComStandIn's constants)");
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            // The host handles SIGTERM and Ctrl-C (run.sh stops it with TERM) and says so through Stopping.
+            await Task.Delay(Timeout.Infinite, standIn.Stopping);
         }
         catch (OperationCanceledException)
         {
