@@ -131,6 +131,27 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delivery_StorageRequests_ASendIsFour_ARepeatThree_ALoggedMessageOne()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
+        var leadId = await AddCustomerAsync(app, "wmCost");
+        await Deliver(app, Message(leadId, 1, "welcome")); // the store's settings in the cache, today's count row made
+        var counter = app.Services.GetRequiredService<Funnel.App.Storage.StorageRequestCounter>();
+        async Task<long> Cost(string message)
+        {
+            var before = counter.Requests;
+            await Deliver(app, message);
+            return counter.Requests - before;
+        }
+        // The vault, the claim (insert), the day's count, one transaction (outcome and count); then WeCom.
+        Assert.Equal(4L, await Cost(Message(leadId, 2, "trial-reminder")));
+        // A repeat: the vault, the claim refused, the marker read.
+        Assert.Equal(3L, await Cost(Message(leadId, 2, "trial-reminder")));
+        // A lead without WeCom: the vault, then the log.
+        Assert.Equal(1L, await Cost(Message(new string('b', 32), 1, "welcome")));
+    }
+
+    [Fact]
     public async Task AMessageThatIsNotOne_GoesToThePoisonQueue_AndALeadWithoutWeCom_IsLogged()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
