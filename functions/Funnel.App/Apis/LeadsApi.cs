@@ -23,7 +23,7 @@ internal static class LeadsApi
     /// view, and a lead that is not theirs is not found (its existence elsewhere is not revealed).
     /// </summary>
     internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetLead(
-        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, WeCom.DeliveryLedger deliveries, CancellationToken cancellationToken)
+        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, WeCom.DeliveryLedger deliveries, Points.PointsLedger points, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
@@ -40,6 +40,7 @@ internal static class LeadsApi
             .Select(x => (StoreId: x.First.First, Member: x.First.Second!.Value.Member, Journey: x.First.Third?.State, Messages: x.Second)).ToList();
         if (index is null || memberships.Count == 0) return Problems.NotFound($"No lead '{leadId}' is known{(user.IsInRole(Roles.Hq) ? "" : " at your store")}.");
 
+        var balance = await points.BalanceAsync(leadId, cancellationToken);
         var home = memberships.Find(m => m.StoreId == index.FirstStoreId);
         if (home.Member is null) home = memberships[0];
         var journey = home.Journey;
@@ -49,7 +50,7 @@ internal static class LeadsApi
             home.Member.ClerkId,
             (journey?.Stage ?? JourneyStage.Awareness).Name(),
             [.. memberships.SelectMany(m => m.Member.Tags).Distinct(StringComparer.Ordinal)],
-            0,
+            balance.Balance,
             [.. memberships.SelectMany(m => m.Member.GroupIds.Append(m.Journey?.CohortGroupId).OfType<string>().Select(g => new LeadGroup(m.StoreId, g, TierOf(g))))],
             index.CreatedAt,
             journey?.NextTimerAt,
@@ -72,7 +73,7 @@ internal static class LeadsApi
     /// or the only one the caller may see); each store's own journey is under stores[].journey.
     /// </summary>
     internal sealed record LeadResponse(
-        string LeadId, string StoreId, string? ClerkId, string Stage, List<string> Tags, int Points,
+        string LeadId, string StoreId, string? ClerkId, string Stage, List<string> Tags, long Points,
         List<LeadGroup> Groups, DateTimeOffset? CreatedAt, DateTimeOffset? NextTimerAt, List<LeadTask> Tasks, List<LeadHistory> History,
         List<LeadStore> Stores);
 

@@ -6,6 +6,7 @@ using Funnel.App.Campaigns;
 using Funnel.App.Journeys;
 using Funnel.App.Lanes;
 using Funnel.App.Pages;
+using Funnel.App.Points;
 using Funnel.App.Purchases;
 using Funnel.App.Triggers;
 using Funnel.App.WeCom;
@@ -50,6 +51,9 @@ internal static class HostingExtensions
         services.AddOptions<WeComOptions>().BindConfiguration(WeComOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WeComOptions>, WeComOptionsValidator>();
         services.AddWeComClient();
+        services.AddSingleton<Points.PointsProgramme>();
+        services.AddSingleton<Points.PointsLedger>();
+        services.AddSingleton<Points.PointsAwards>();
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();
@@ -109,6 +113,7 @@ internal static class HostingExtensions
         app.MapStoresApi();
         app.MapMessagesApi();
         app.MapWeComGroupsApi();
+        app.MapPointsApi();
         app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();

@@ -12,7 +12,7 @@ namespace Funnel.App.Journeys;
 /// with stable ids (<c>{store}:{lead}:{version}:{n}</c>), also when the step was written before (the channel adapter
 /// drops repeats), so a crash between the commit and the send loses no message.
 /// </summary>
-internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues) : AsyncTaskActivity<string, string>
+internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, Points.PointsAwards points) : AsyncTaskActivity<string, string>
 {
     public const string Name = "CommitJourneyStep";
     public const string Version = "1";
@@ -28,6 +28,11 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues) :
         var commit = await lanes.CommitStepAsync(request.StoreId, step);
         Steps.Add(1, new KeyValuePair<string, object?>("outcome", commit.Conflict ? "conflict" : commit.Repeated ? "repeated" : "written"));
         if (commit.Conflict) return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), false, Conflict: true));
+        // A completed trial's points, also when the step was written before (this activity re-run after a crash): keyed by the step, applied once.
+        foreach (var metric in step.Metrics.Where(m => m.Metric == Core.Journeys.FunnelMetric.TrialCompleted))
+        {
+            await points.TrialCompletedAsync(step.LeadId, request.StoreId, step.Version, metric.At, CancellationToken.None);
+        }
         for (var i = 0; i < step.Messages.Count; i++)
         {
             var message = step.Messages[i];

@@ -17,13 +17,13 @@ namespace Funnel.App.Purchases;
 /// </summary>
 internal sealed partial class PurchaseService
 {
-    /// <summary>A refund raises no journey event, so its repeats have nothing to finish but a cross-store credit (redelivered: false).</summary>
-    private async Task<PurchaseOutcome> RefundAsync(Purchase refund, StoreSettings selling, CancellationToken cancellationToken)
+    /// <summary>A refund raises no journey event: a repeat finishes a cross-store credit, and (redelivered) the points it takes back.</summary>
+    private async Task<PurchaseOutcome> RefundAsync(Purchase refund, StoreSettings selling, bool redelivered, CancellationToken cancellationToken)
     {
         var fingerprint = refund.Fingerprint(null);
         var key = StoreRows.PurchaseKey(refund.PurchaseId);
         var existing = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(refund.StoreId, key, cancellationToken: cancellationToken);
-        if (existing.HasValue) return await RepeatAsync(refund, existing.Value!, fingerprint, redelivered: false, cancellationToken);
+        if (existing.HasValue) return await RepeatAsync(refund, existing.Value!, fingerprint, redelivered, cancellationToken);
         if (selling.CurrencyRefusal(refund.Currency) is { } refusal) throw new PurchaseRejectedException(refusal);
 
         var found = await tables.Stores.GetEntityIfExistsAsync<TableEntity>(refund.StoreId, StoreRows.PurchaseKey(refund.RefundOf!), cancellationToken: cancellationToken);
@@ -59,19 +59,41 @@ internal sealed partial class PurchaseService
             ["CreditedClerkId"] = decision.ClerkId,
             ["Status"] = decision.Kind == AttributionKind.CrossStore ? Crediting : Complete,
             ["Fingerprint"] = fingerprint,
+            // What the points take-back needs on a redelivery: the sale's lead and amount, and what was refunded before.
+            ["SaleLeadId"] = sale.GetString("LeadId"),
+            ["SaleAmount"] = Text(saleAmount),
+            ["RefundedBefore"] = Text(refundedBefore),
         };
         var refunded = new SaleUpdate(new TableEntity(refund.StoreId, sale.RowKey) { ["Refunded"] = Text(refundedBefore + refund.Amount) }, sale.ETag);
         // Counted on the sale's day: the refund's input carries the sale's time (its own is in the record).
         var input = new PurchaseInput(refund with { PurchasedAt = saleTime }, null, PurchasePart.Sale, decision, null);
         var committed = await lanes.CommitPurchaseAsync(refund.StoreId, input, default, record, refunded).WaitAsync(cancellationToken);
-        if (committed.Repeated) return await WrittenMeanwhileAsync(refund, fingerprint, redelivered: false, cancellationToken);
+        if (committed.Repeated) return await WrittenMeanwhileAsync(refund, fingerprint, redelivered, cancellationToken);
         if (decision.Kind == AttributionKind.CrossStore)
         {
             await RefundCreditAsync(refund with { PurchasedAt = saleTime }, decision, cancellationToken);
             await MarkCompleteAsync(refund, cancellationToken);
         }
+        if (sale.GetString("LeadId") is { } leadId)
+        {
+            await points.RefundedAsync(leadId, refund.PurchaseId, refund.RefundOf!, saleAmount, refundedBefore, refund.Amount, refund.PurchasedAt, cancellationToken);
+        }
         Record("refund");
         return PurchaseOutcome.Counted;
+    }
+
+    /// <summary>The points of a recorded purchase or refund, again (each applies once): a redelivery may follow a stop before them.</summary>
+    private async Task RepeatPointsAsync(Purchase purchase, TableEntity record, CancellationToken cancellationToken)
+    {
+        if (!purchase.IsRefund && record.GetString("LeadId") is { } buyer)
+        {
+            await points.PurchasedAsync(buyer, purchase.PurchaseId, StoreRows.Money(record.GetString("Amount")), record.GetDateTimeOffset("PurchasedAt") ?? purchase.PurchasedAt, cancellationToken);
+        }
+        else if (purchase.IsRefund && record.GetString("SaleLeadId") is { } refunded)
+        {
+            await points.RefundedAsync(refunded, purchase.PurchaseId, record.GetString("RefundOf")!, StoreRows.Money(record.GetString("SaleAmount")),
+                StoreRows.Money(record.GetString("RefundedBefore")), StoreRows.Money(record.GetString("Amount")), record.GetDateTimeOffset("PurchasedAt") ?? purchase.PurchasedAt, cancellationToken);
+        }
     }
 
     /// <summary>The refund's share at the recruiting store: the credited clerk's revenue taken back (a marker row makes it once).</summary>

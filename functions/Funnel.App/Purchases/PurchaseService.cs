@@ -38,7 +38,8 @@ internal enum PurchaseOutcome
 /// poisoned with what differs), never a second sale and never a change to the first. Refunds: PurchaseService.Refunds.cs.
 /// </summary>
 internal sealed partial class PurchaseService(
-    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, TimeProvider time, ILogger<PurchaseService> logger)
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, Points.PointsAwards points, TimeProvider time,
+    ILogger<PurchaseService> logger)
 {
     private const string Complete = "complete";
     private const string Crediting = "crediting";
@@ -57,7 +58,7 @@ internal sealed partial class PurchaseService(
         // The store's settings come from the lane's cache (no storage request on a warm lane).
         var selling = await lanes.GetSettingsAsync(purchase.StoreId, cancellationToken)
             ?? throw new PurchaseRejectedException($"Store '{purchase.StoreId}' does not exist.");
-        if (purchase.IsRefund) return await RefundAsync(purchase, selling, cancellationToken);
+        if (purchase.IsRefund) return await RefundAsync(purchase, selling, delivery > 1, cancellationToken);
 
         var leadId = purchase.LeadId ?? hasher.LeadIdFor(selling.ShopperIdentity(purchase.ShopperId!));
         var fingerprint = purchase.Fingerprint(leadId);
@@ -93,6 +94,7 @@ internal sealed partial class PurchaseService(
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
             await MarkCompleteAsync(purchase, cancellationToken);
         }
+        if (decision.Kind != AttributionKind.None) await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
@@ -127,6 +129,8 @@ internal sealed partial class PurchaseService(
         {
             await (purchase.IsRefund ? FinishRefundCreditAsync(purchase, record, cancellationToken) : FinishCreditAsync(purchase, record, cancellationToken));
         }
+        // A redelivery may follow a stop before the points or the conversion (the message is acknowledged after both): each applies once.
+        if (redelivered) await RepeatPointsAsync(purchase, record, cancellationToken);
         if (redelivered && !purchase.IsRefund) await ConvertAsync(purchase, record.GetString("CreditedStoreId"), record.GetString("LeadId"), cancellationToken);
         Record("duplicate");
         return PurchaseOutcome.Duplicate;

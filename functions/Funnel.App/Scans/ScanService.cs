@@ -26,7 +26,8 @@ namespace Funnel.App.Scans;
 ///    event id, so the journey takes it once), and, for a caller who is told the stage (the store's staff), its stage
 ///    is read from the journey row.
 /// </summary>
-internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, TimeProvider time)
+internal sealed class ScanService(
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, Points.PointsAwards points, TimeProvider time)
 {
     public const string MeterName = "Funnel.Scans";
     private static readonly Meter Meter = new(MeterName);
@@ -51,6 +52,8 @@ internal sealed class ScanService(LeadIdHasher hasher, LeadRepository leads, Sto
         {
             isNewLead = await leads.LinkAsync(leadId, code.StoreId, code.ClerkId, now, cancellationToken);
             await journeys.StartAsync(store, leadId, scanned, cancellationToken);
+            // Joining earns points once per lead, brand-wide: a first scan at another store (or this scan retried) repeats it, applied once.
+            await points.JoinedAsync(leadId, now, cancellationToken);
             stage = JourneyStage.Awareness;
         }
 

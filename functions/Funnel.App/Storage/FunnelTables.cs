@@ -21,6 +21,7 @@ internal sealed class FunnelTables
         Campaigns = Service.GetTableClient(connection.TablePrefix + "campaigns");
         Identities = Service.GetTableClient(connection.TablePrefix + "identities");
         Deliveries = Service.GetTableClient(connection.TablePrefix + "deliveries");
+        Points = Service.GetTableClient(connection.TablePrefix + "points");
     }
 
     public TableServiceClient Service { get; }
@@ -43,5 +44,8 @@ internal sealed class FunnelTables
     /// <summary>One partition per store: a sent marker per outbound message, and the day's delivery counts (<see cref="WeCom.DeliveryLedger"/>).</summary>
     public TableClient Deliveries { get; }
 
-    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries];
+    /// <summary>One partition per lead (brand-wide): its points balance and ledger entries (<see cref="Points.PointsLedger"/>).</summary>
+    public TableClient Points { get; }
+
+    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries, Points];
 }

@@ -43,6 +43,10 @@ internal static class AuthorizationMatrix
         // A lead's journey events and their outcomes: the store's staff, and the shopper with the session their scan
         // answered (no token of any role stands for a shopper: Journeys/ShopperSessionTests.cs covers sessions).
         For("POST", "/api/leads/{leadId}/events", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/leads/{leadId}/points", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("POST", "/api/leads/{leadId}/points/redemptions", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("PUT", "/api/programme/points", Roles.Hq),
+        For("GET", "/api/programme/points", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", Roles.Hq, Roles.Store, Roles.Clerk),
 
         // Campaigns are HQ's; the store's staff list, ack and share what was pushed to them; a share link is public.

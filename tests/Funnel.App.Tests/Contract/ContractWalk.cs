@@ -118,6 +118,22 @@ internal static class ContractWalk
         await (await hq.GetAsync("/api/leads/not-a-lead/stores/s1/journey/history")).Problem(HttpStatusCode.BadRequest);
         await (await app.As(Roles.Clerk, "s2", "c9").GetAsync($"/api/leads/{leadId}/stores/s1/journey/history")).Problem(HttpStatusCode.Forbidden);
 
+        // Points: the rules, a balance, redemptions (no rules in effect: the lead has none to spend).
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 5 })).Json(HttpStatusCode.OK);
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = -1 })).Problem(HttpStatusCode.BadRequest);
+        await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/programme/points")).Json(HttpStatusCode.OK);
+        await (await shopper.GetAsync($"/api/leads/{leadId}/points")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync($"/api/leads/{leadId}/points?limit=0")).Problem(HttpStatusCode.BadRequest);
+        await (await anonymous.GetAsync($"/api/leads/{leadId}/points")).Problem(HttpStatusCode.Unauthorized);
+        await (await app.As(Roles.Pos, "s1").GetAsync($"/api/leads/{leadId}/points")).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s2", "c9").GetAsync($"/api/leads/{leadId}/points")).Problem(HttpStatusCode.NotFound);
+        await (await shopper.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.Conflict);
+        await (await shopper.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 0, reason = "a cup" })).Problem(HttpStatusCode.BadRequest);
+        await (await anonymous.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.Unauthorized);
+        await (await app.As(Roles.Pos, "s1").PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s2", "c9").PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.NotFound);
+        await (await app.As(Roles.Clerk, "s1", "c1").PutAsJsonAsync("/api/programme/points", new { joining = 5 })).Problem(HttpStatusCode.Forbidden);
+
         await (await hq.GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks?clerkId=c2")).Problem(HttpStatusCode.Forbidden);

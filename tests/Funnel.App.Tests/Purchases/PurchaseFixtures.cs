@@ -20,6 +20,18 @@ public static class PurchaseFixtures
             purchasedAt = at ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), // the fake clock's start: after a scan made then, and not in the future
         });
 
+    /// <summary>A refund of (part of) sale <paramref name="refundOf"/> at the same store.</summary>
+    public static string Refund(string refundId, string storeId, string refundOf, decimal amount, DateTimeOffset? at = null) => JsonSerializer.Serialize(new
+    {
+        purchaseId = refundId,
+        storeId,
+        refundOf,
+        amount,
+        currency = "CNY",
+        items = new[] { new { sku = "SKU-1", qty = 1, price = amount } },
+        purchasedAt = at ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero),
+    });
+
     /// <summary>A queueTrigger invocation: each value JSON-encoded into a string, DequeueCount as text, as the host sends it.</summary>
     public static object QueueEnvelope(string message, int dequeueCount = 1) => new
     {

@@ -21,16 +21,8 @@ public sealed class RefundAndConflictTests(AzuriteFixture azurite)
         return (app, hq);
     }
 
-    private static string Refund(string refundId, string storeId, string refundOf, decimal amount, DateTimeOffset? at = null) => JsonSerializer.Serialize(new
-    {
-        purchaseId = refundId,
-        storeId,
-        refundOf,
-        amount,
-        currency = "CNY",
-        items = new[] { new { sku = "SKU-1", qty = 1, price = amount } },
-        purchasedAt = at ?? new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero),
-    });
+    private static string Refund(string refundId, string storeId, string refundOf, decimal amount, DateTimeOffset? at = null) =>
+        PurchaseFixtures.Refund(refundId, storeId, refundOf, amount, at);
 
     [Fact]
     public async Task SameIdOtherContent_IsAConflict_CountedOnce_PoisonedWithWhatDiffers_AndTheFirstStands()

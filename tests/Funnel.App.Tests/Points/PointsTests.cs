@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Funnel.App.Tests.Infrastructure;
+using Funnel.App.Tests.Purchases;
+
+namespace Funnel.App.Tests.Points;
+
+/// <summary>
+/// The points ledger: HQ's rules from their effective time, awards for joining and purchases applied once however
+/// often their event comes, refunds taking back their share (a debt recorded when the balance no longer holds it),
+/// and redemptions that never overdraw, also fifty at once.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class PointsTests(AzuriteFixture azurite)
+{
+    /// <summary>Store s1, clerk c1, and rules in effect (10 for joining, 1 a yuan), the app's clock moved past their start.</summary>
+    private static async Task<(FunnelAppFactory App, HttpClient Hq, string Code)> StartAsync(AzuriteFixture azurite)
+    {
+        var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        await hq.CreateClerk("s1", "c1");
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, trialCompleted = 20, shareRecruited = 5, perUnitAmount = 1m })).Json(HttpStatusCode.OK);
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        return (app, hq, await hq.CreateCode("s1", "c1"));
+    }
+
+    private static async Task<JsonElement> Points(HttpClient client, string leadId, string query = "") =>
+        await (await client.GetAsync($"/api/leads/{leadId}/points{query}")).Json(HttpStatusCode.OK);
+
+    [Fact]
+    public async Task Rules_TakeEffectAtTheirTime_AndNeverSooner()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString);
+        var hq = app.Hq();
+        var early = await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, effectiveFrom = app.Time.GetUtcNow().AddSeconds(5) })).Json(HttpStatusCode.BadRequest);
+        Assert.Contains("effectiveFrom", early.ToString(), StringComparison.Ordinal);
+        var saved = await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, perUnitAmount = 0.5m })).Json(HttpStatusCode.OK);
+        Assert.False(saved.TryGetProperty("inEffect", out _)); // not yet: in 30 s
+        Assert.Single(saved.GetProperty("versions").EnumerateArray());
+        app.Time.Advance(TimeSpan.FromSeconds(31));
+        var now = await (await app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1").GetAsync("/api/programme/points")).Json(HttpStatusCode.OK);
+        Assert.Equal(10, now.GetProperty("inEffect").GetProperty("joining").GetInt32());
+        await (await app.As(Funnel.App.Auth.Roles.Store, "s1").PutAsJsonAsync("/api/programme/points", new { joining = 1 })).Json(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task JoiningAndPurchases_AreAwardedOnce_RefundsTakeTheirShareBack_AndADebtIsRecorded()
+    {
+        var (app, hq, code) = await StartAsync(azurite);
+        await using var _ = app;
+        var (leadId, shopper) = await app.ShopperScan(code, "13800000001");
+        await hq.CreateStore("s2");
+        await (await app.Anonymous().Scan(await hq.CreateCode("s2"), "13800000001")).Json(HttpStatusCode.OK); // joining is once, brand-wide
+        Assert.Equal(10, (await Points(shopper, leadId)).GetProperty("balance").GetInt64());
+
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        var at = app.Time.GetUtcNow();
+        var sale = PurchaseFixtures.Message("p1", "s1", "13800000001", 88.5m, at);
+        await (await app.InvokeQueue(sale)).Ok();
+        await (await app.InvokeQueue(sale, dequeueCount: 2)).Ok(); // redelivered: applied once
+        await (await app.InvokeQueue(sale)).Ok(); // the till sent it again
+        Assert.Equal(98, (await Points(shopper, leadId)).GetProperty("balance").GetInt64());
+
+        // Half refunded: half of the 88 points back (rounded up). Then the shopper spends, and the rest is refunded:
+        // the balance cannot give back all, so it stops at 0 with the difference recorded as debt.
+        await (await app.InvokeQueue(PurchaseFixtures.Refund("r1", "s1", "p1", 44.25m, at))).Ok();
+        await (await app.InvokeQueue(PurchaseFixtures.Refund("r1", "s1", "p1", 44.25m, at), dequeueCount: 2)).Ok();
+        Assert.Equal(54, (await Points(shopper, leadId)).GetProperty("balance").GetInt64());
+        await (await shopper.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "cup", points = 50, reason = "a free cup" })).Json(HttpStatusCode.Created);
+        await (await app.InvokeQueue(PurchaseFixtures.Refund("r2", "s1", "p1", 44.25m, at))).Ok();
+        var after = await Points(shopper, leadId);
+        Assert.Equal((0L, 40L), (after.GetProperty("balance").GetInt64(), after.GetProperty("debt").GetInt64()));
+        // The next award pays the debt first.
+        await (await app.InvokeQueue(PurchaseFixtures.Message("p2", "s1", "13800000001", 100m, at))).Ok();
+        var paid = await Points(shopper, leadId);
+        Assert.Equal((60L, 0L), (paid.GetProperty("balance").GetInt64(), paid.GetProperty("debt").GetInt64()));
+        // The ledger: every entry once, newest first, paged; its sum is the balance.
+        var entries = paid.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(["join", "purchase:p1", "refund:r1", "redemption:cup", "refund:r2", "purchase:p2"], entries.Select(e => e.GetProperty("sourceId").GetString()).Reverse());
+        Assert.Equal(paid.GetProperty("balance").GetInt64() - paid.GetProperty("debt").GetInt64(), entries.Sum(e => e.GetProperty("points").GetInt64()));
+        var page = await Points(hq, leadId, "?offset=2&limit=3");
+        Assert.Equal((3, 5), (page.GetProperty("entries").GetArrayLength(), page.GetProperty("nextOffset").GetInt32()));
+        Assert.Equal(60, (await (await hq.GetAsync($"/api/leads/{leadId}")).Json(HttpStatusCode.OK)).GetProperty("points").GetInt64());
+    }
+
+    [Fact]
+    public async Task FiftyConcurrentRedemptions_NeverOverdraw_AndARedemptionIsOncePerId()
+    {
+        var (app, hq, code) = await StartAsync(azurite);
+        await using var _ = app;
+        var (leadId, shopper) = await app.ShopperScan(code, "13800000002");
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "13800000002", 20m, app.Time.GetUtcNow()))).Ok(); // 10 + 20 = 30
+
+        var clerk = app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+            (await clerk.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = $"r{i}", points = 1, reason = "a sticker" })).StatusCode));
+        Assert.Equal(30, answers.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(20, answers.Count(s => s == HttpStatusCode.Conflict));
+        var points = await Points(hq, leadId);
+        Assert.Equal((0L, 30L), (points.GetProperty("balance").GetInt64(), points.GetProperty("spent").GetInt64()));
+
+        var first = answers.Select((s, i) => (s, i)).First(x => x.s == HttpStatusCode.Created).i;
+        var replay = await (await clerk.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = $"r{first}", points = 1, reason = "a sticker" })).Json(HttpStatusCode.OK);
+        Assert.True(replay.GetProperty("replayed").GetBoolean());
+        var other = await (await clerk.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = $"r{first}", points = 2, reason = "a sticker" })).Json(HttpStatusCode.Conflict);
+        Assert.Contains("new redemptionId", other.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var refused = await (await clerk.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "big", points = 5, reason = "a bag" })).Json(HttpStatusCode.Conflict);
+        Assert.Equal(0, refused.GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
+    public async Task APointsBalance_IsTheShoppersOwnAndTheirStoresStaffs_NobodyElses()
+    {
+        var (app, hq, code) = await StartAsync(azurite);
+        await using var _ = app;
+        var (leadId, _) = await app.ShopperScan(code, "13800000003");
+        var (_, other) = await app.ShopperScan(code, "13800000004");
+        await (await other.GetAsync($"/api/leads/{leadId}/points")).Json(HttpStatusCode.Forbidden);
+        await (await app.Anonymous().GetAsync($"/api/leads/{leadId}/points")).Json(HttpStatusCode.Unauthorized);
+        await hq.CreateStore("s9");
+        await (await app.As(Funnel.App.Auth.Roles.Store, "s9").GetAsync($"/api/leads/{leadId}/points")).Json(HttpStatusCode.NotFound);
+        await (await app.As(Funnel.App.Auth.Roles.Store, "s1").GetAsync($"/api/leads/{leadId}/points")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync($"/api/leads/{leadId}/points?limit=0")).Json(HttpStatusCode.BadRequest);
+        await (await hq.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "x", points = 0, reason = "" })).Json(HttpStatusCode.BadRequest);
+    }
+}
