@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Funnel.App.Tests.Infrastructure;
+using Funnel.App.Tests.Journeys;
 using Funnel.App.Tests.Purchases;
 
 namespace Funnel.App.Tests.Points;
@@ -83,6 +84,25 @@ public sealed class PointsTests(AzuriteFixture azurite)
         var page = await Points(hq, leadId, "?offset=2&limit=3");
         Assert.Equal((3, 5), (page.GetProperty("entries").GetArrayLength(), page.GetProperty("nextOffset").GetInt32()));
         Assert.Equal(60, (await (await hq.GetAsync($"/api/leads/{leadId}")).Json(HttpStatusCode.OK)).GetProperty("points").GetInt64());
+    }
+
+    [Fact]
+    public async Task ACompletedTrial_EarnsItsPointsOnce_FromTheJourneysStep()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString); // with the journey worker
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        await hq.CreateClerk("s1", "c1");
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, trialCompleted = 20 })).Json(HttpStatusCode.OK);
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        var (leadId, shopper) = await app.ShopperScan(await hq.CreateCode("s1", "c1"), "13800000005");
+        var clerk = app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1");
+        Assert.Equal("applied", await shopper.Apply(leadId, "trial-booked", new { slot = app.Time.GetUtcNow().AddDays(1) }, storeId: "s1"));
+        Assert.Equal("applied", await clerk.Apply(leadId, "trial-completed", eventId: "done-1", storeId: "s1"));
+        await clerk.Apply(leadId, "trial-completed", eventId: "done-1", storeId: "s1"); // sent again: the journey takes it once
+        var points = await Points(hq, leadId);
+        Assert.Equal(30, points.GetProperty("balance").GetInt64());
+        Assert.Equal(["join", "trial-completed"], points.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).Reverse());
     }
 
     [Fact]
