@@ -19,14 +19,7 @@ internal static class WeComBenchmark
         Console.Error.WriteLine($"wecom benchmark: {options.Clients} deliveries at once, {options.PhaseDuration.TotalSeconds} s a phase, {stores} stores");
         await using var azurite = await AzuriteServer.StartAsync();
         await using var weCom = await WeComStandIn.StartAsync();
-        await using var app = await BenchApp.StartAsync(azurite, new Dictionary<string, string>
-        {
-            ["WeCom__CorpId"] = WeComStandIn.CorpId,
-            ["WeCom__Secret"] = WeComStandIn.Secret,
-            ["WeCom__Token"] = WeComStandIn.CallbackToken,
-            ["WeCom__EncodingAesKey"] = WeComStandIn.CallbackAesKey,
-            ["WeCom__BaseUrl"] = weCom.BaseUrl,
-        });
+        await using var app = await BenchApp.StartAsync(azurite, weCom.AppSettings("__"));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * 2 }) { BaseAddress = new Uri(app.BaseUrl) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await BenchApp.DevTokenAsync("hq"));
 

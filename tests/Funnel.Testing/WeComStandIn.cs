@@ -24,6 +24,19 @@ public sealed class WeComStandIn : IAsyncDisposable
     public const string CallbackAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
     public static readonly Funnel.Core.WeCom.CallbackCrypto Callbacks = new(CallbackToken, CallbackAesKey, CorpId);
 
+    /// <summary>
+    /// The app's WeCom settings for this stand-in's corp, keyed with <paramref name="separator"/> (":" for configuration,
+    /// "__" for a process's environment).
+    /// </summary>
+    public Dictionary<string, string> AppSettings(string separator = ":") => new()
+    {
+        [$"WeCom{separator}CorpId"] = CorpId,
+        [$"WeCom{separator}Secret"] = Secret,
+        [$"WeCom{separator}Token"] = CallbackToken,
+        [$"WeCom{separator}EncodingAesKey"] = CallbackAesKey,
+        [$"WeCom{separator}BaseUrl"] = BaseUrl,
+    };
+
     /// <summary>The decrypted XML of WeCom's customer-added event (客户联系 → 事件格式).</summary>
     public static string CustomerAdded(string state, string externalUserId, long createTime, string clerkUserId = "c1") => $"""
         <xml><ToUserName><![CDATA[{CorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>

@@ -21,16 +21,11 @@ public sealed class DemoWeComTests(AzuriteFixture azurite, ITestOutputHelper log
     public async Task Demo_ThroughWeCom_AddsCustomersByCallback_WelcomesEachOnce_AndCountsExactlyWhatItSent()
     {
         await using var standIn = await WeComStandIn.StartAsync();
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(standIn.AppSettings().Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)))
         {
             ["Journeys:TimeScale"] = "8640",
             ["Triggers:LocalRunner"] = "true",
             ["Triggers:MaxPollingIntervalMs"] = "100",
-            ["WeCom:CorpId"] = WeComStandIn.CorpId,
-            ["WeCom:Secret"] = WeComStandIn.Secret,
-            ["WeCom:Token"] = WeComStandIn.CallbackToken,
-            ["WeCom:EncodingAesKey"] = WeComStandIn.CallbackAesKey,
-            ["WeCom:BaseUrl"] = standIn.BaseUrl,
         };
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: settings, fakeClock: false);
         var options = new DemoOptions

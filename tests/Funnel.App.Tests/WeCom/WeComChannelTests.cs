@@ -24,13 +24,8 @@ public sealed class WeComChannelTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _standIn.DisposeAsync();
 
-    private FunnelAppFactory App() => new(azurite.Server.ConnectionString, settings: new Dictionary<string, string?>
+    private FunnelAppFactory App() => new(azurite.Server.ConnectionString, settings: new Dictionary<string, string?>(_standIn.AppSettings().Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)))
     {
-        ["WeCom:CorpId"] = WeComStandIn.CorpId,
-        ["WeCom:Secret"] = WeComStandIn.Secret,
-        ["WeCom:Token"] = WeComStandIn.CallbackToken,
-        ["WeCom:EncodingAesKey"] = WeComStandIn.CallbackAesKey,
-        ["WeCom:BaseUrl"] = _standIn.BaseUrl,
         ["WeCom:ApiRetryDelayMilliseconds"] = "10",
     });
 

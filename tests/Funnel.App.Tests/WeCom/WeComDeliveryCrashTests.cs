@@ -16,18 +16,13 @@ public sealed class WeComDeliveryCrashTests(AzuriteFixture azurite)
     public async Task AKillBetweenSendingAndRecording_SendsNothingTwice_AndReportsTheMessageUnconfirmed()
     {
         await using var standIn = await WeComStandIn.StartAsync();
-        var settings = WeComDeliveryTests.Settings(standIn.BaseUrl);
+        var settings = WeComDeliveryTests.Settings(standIn);
         await using var setup = new FunnelAppFactory(azurite.Server.ConnectionString, settings: settings);
         var leadId = await WeComDeliveryTests.AddCustomerAsync(setup, "wmKilled");
         await setup.Queue("outbound-messages").SendMessageAsync(WeComDeliveryTests.Message(leadId, 2, "trial-reminder"));
 
-        var process = setup.ProcessSettings(new Dictionary<string, string>
+        var process = setup.ProcessSettings(new Dictionary<string, string>(standIn.AppSettings("__"))
         {
-            ["WeCom__CorpId"] = WeComStandIn.CorpId,
-            ["WeCom__Secret"] = WeComStandIn.Secret,
-            ["WeCom__Token"] = WeComStandIn.CallbackToken,
-            ["WeCom__EncodingAesKey"] = WeComStandIn.CallbackAesKey,
-            ["WeCom__BaseUrl"] = standIn.BaseUrl,
             ["WeCom__UnconfirmedAfterSeconds"] = "5",
             ["Journeys__Worker"] = "false",
             ["Triggers__LocalRunner"] = "true",

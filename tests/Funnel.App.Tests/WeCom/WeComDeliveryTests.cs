@@ -26,17 +26,14 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _standIn.DisposeAsync();
 
-    internal static Dictionary<string, string?> Settings(string baseUrl) => new()
+    internal static Dictionary<string, string?> Settings(WeComStandIn standIn)
     {
-        ["WeCom:CorpId"] = WeComStandIn.CorpId,
-        ["WeCom:Secret"] = WeComStandIn.Secret,
-        ["WeCom:Token"] = WeComStandIn.CallbackToken,
-        ["WeCom:EncodingAesKey"] = WeComStandIn.CallbackAesKey,
-        ["WeCom:BaseUrl"] = baseUrl,
-        ["WeCom:ApiRetryDelayMilliseconds"] = "10",
-        ["WeCom:DeliveryRetrySeconds"] = "1",
-        ["Journeys:Worker"] = "false", // the tests hand the adapter its messages
-    };
+        var settings = standIn.AppSettings().ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        settings["WeCom:ApiRetryDelayMilliseconds"] = "10";
+        settings["WeCom:DeliveryRetrySeconds"] = "1";
+        settings["Journeys:Worker"] = "false"; // the tests hand the adapter its messages
+        return settings;
+    }
 
     /// <summary>Store s1 with clerk c1 and their WeCom code; <paramref name="customer"/> added through it. The lead id.</summary>
     internal static async Task<string> AddCustomerAsync(FunnelAppFactory app, string customer, long at = 1795428000)
@@ -70,7 +67,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AJourneyMessage_GoesOutOnce_AsTheClerksTemplate_AndTheWelcomeIsTheAddEvents()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn));
         var leadId = await AddCustomerAsync(app, "wmDelivered");
 
         Assert.Equal("Sent via welcome-code.", await Deliver(app, Message(leadId, 1, "welcome")));
@@ -96,7 +93,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task WeComsRefusal_IsReportedWithItsReason_AndABusyWeCom_IsTriedAgainLater_NeverLostOrDoubled()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn));
         var leadId = await AddCustomerAsync(app, "wmLimited");
         _standIn.CustomerLimit = 2;
         Assert.Equal("Sent via message-template.", await Deliver(app, Message(leadId, 2, "trial-reminder")));
@@ -133,7 +130,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Delivery_StorageRequests_ASendIsFour_ARepeatThree_ALoggedMessageOne()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn));
         var leadId = await AddCustomerAsync(app, "wmCost");
         await Deliver(app, Message(leadId, 1, "welcome")); // the store's settings in the cache, today's count row made
         var counter = app.Services.GetRequiredService<Funnel.App.Storage.StorageRequestCounter>();
@@ -154,7 +151,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AMessageThatIsNotOne_GoesToThePoisonQueue_AndALeadWithoutWeCom_IsLogged()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn));
         await AddCustomerAsync(app, "wmOther");
         Assert.StartsWith("Poisoned: Not an outbound message", await Deliver(app, "{\"messageId\":\"x\"}"), StringComparison.Ordinal);
         Assert.Single(await app.Queue("outbound-messages-poison").ReceiveMessagesAsync(5).ContinueWith(t => t.Result.Value));

@@ -37,7 +37,7 @@ public sealed class WeComGroupTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AStoresCode_IsAJoinWayOverItsGroups_ThatMovesOnAsTheyFill()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: WeComDeliveryTests.Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: WeComDeliveryTests.Settings(_standIn));
         var hq = app.Hq();
         await hq.CreateStore("s1", capacity: 3);
         _standIn.AddChat("wrA", 1);
@@ -79,7 +79,7 @@ public sealed class WeComGroupTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AGroupThatIsNotTheStores_ChangesNothing_AndAnUnknownChatIsRefusedWithWeComsReason()
     {
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: WeComDeliveryTests.Settings(_standIn.BaseUrl));
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: WeComDeliveryTests.Settings(_standIn));
         var hq = app.Hq();
         await hq.CreateStore("s1");
         _standIn.AddChat("wrOther", 5);
