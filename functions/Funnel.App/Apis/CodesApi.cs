@@ -43,6 +43,7 @@ internal static class CodesApi
         }
         var v = new Validation();
         v.Id("channel", body.Channel);
+        if (Core.Points.Referrals.IsReserved(body.Channel)) v.Add("channel", $"Channels starting '{Core.Points.Referrals.ChannelPrefix}' are a lead's share code: POST /api/leads/{{leadId}}/share-code makes it.");
         v.Id("clerkId", body.ClerkId, required: false);
         v.Id("campaignId", body.CampaignId, required: false);
         if (!v.IsValid) return v.Problem();

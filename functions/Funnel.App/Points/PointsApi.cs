@@ -25,6 +25,9 @@ internal static class PointsApi
         app.MapPost("/api/leads/{leadId}/points/redemptions", PostRedemption).WithName("PostPointsRedemption").WithTags("Points")
             .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapPost("/api/leads/{leadId}/share-code", PostShareCode).WithName("PostShareCode").WithTags("Points")
+            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -38,6 +41,7 @@ internal static class PointsApi
         v.Range("joining", body.Joining, 0, PointsRules.MaxPointsPerEvent);
         v.Range("trialCompleted", body.TrialCompleted, 0, PointsRules.MaxPointsPerEvent);
         v.Range("shareRecruited", body.ShareRecruited, 0, PointsRules.MaxPointsPerEvent);
+        v.Range("referralDailyCap", body.ReferralDailyCap, 0, 1000);
         if (body.PerUnitAmount is < 0 or > 1000) v.Add("perUnitAmount", "perUnitAmount is the points per unit of purchase amount, 0 to 1000 (e.g. 1: a point per yuan).");
         var earliest = time.GetUtcNow() + TimeSpan.FromSeconds(PointsProgramme.CacheSeconds);
         if (body.EffectiveFrom is { } from && from < earliest)
@@ -45,7 +49,10 @@ internal static class PointsApi
             v.Add("effectiveFrom", $"Rules take effect at least {PointsProgramme.CacheSeconds} s after they are saved (every instance reads them first): {earliest:O} or later, or leave it out.");
         }
         if (!v.IsValid) return v.Problem();
-        await programme.SaveAsync(new PointsRules(body.Joining ?? 0, body.TrialCompleted ?? 0, body.ShareRecruited ?? 0, body.PerUnitAmount ?? 0, body.EffectiveFrom ?? earliest), cancellationToken);
+        await programme.SaveAsync(new PointsRules(body.Joining ?? 0, body.TrialCompleted ?? 0, body.ShareRecruited ?? 0, body.PerUnitAmount ?? 0, body.EffectiveFrom ?? earliest)
+        {
+            ReferralDailyCap = body.ReferralDailyCap ?? 10,
+        }, cancellationToken);
         return TypedResults.Ok(await RulesAsync(programme, time, cancellationToken));
     }
 
@@ -92,7 +99,7 @@ internal static class PointsApi
         if (!v.IsValid) return v.Problem();
         var points = body.Points!.Value;
         var (outcome, balance, entry) = await ledger.ApplyAsync(leadId, "redemption:" + body.RedemptionId, "redemption", reason!, time.GetUtcNow(),
-            b => b.Spend(points) is { } after ? (after, -points) : null, cancellationToken);
+            b => b.Spend(points) is { } after ? (after, -points, null) : null, cancellationToken);
         return outcome switch
         {
             LedgerOutcome.Refused => Problems.Create(StatusCodes.Status409Conflict, "insufficient-points", "Not enough points",
@@ -102,6 +109,25 @@ internal static class PointsApi
             LedgerOutcome.Repeated => TypedResults.Ok(new RedemptionResponse(body.RedemptionId!, points, entry!.BalanceAfter, entry.At, Replayed: true)),
             _ => TypedResults.Created($"/api/leads/{leadId}/points", new RedemptionResponse(body.RedemptionId!, points, balance.Balance, entry!.At, Replayed: false)),
         };
+    }
+
+    /// <summary>
+    /// The lead's personal share code: an entry code of its store (the session's, or the lead's first) whose channel
+    /// names it (<see cref="Referrals"/>). A new lead who scans it earns the referrer the share's points and carries the
+    /// tag; a returning lead, or the referrer, earns nothing. The same lead and store always give the same code.
+    /// </summary>
+    internal static async Task<Results<Created<Apis.CodesApi.CodeResponse>, ProblemHttpResult>> PostShareCode(
+        string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, CodeSigner signer, TimeProvider time,
+        Microsoft.Extensions.Options.IOptions<Extensions.FunnelOptions> options, CancellationToken cancellationToken)
+    {
+        if (await RefusalAsync(leadId, http, sessions, leads, time, cancellationToken) is { } refused) return refused;
+        var (caller, _) = ShopperAccess.Check(http, sessions, time.GetUtcNow(), leadId, null);
+        var storeId = caller?.StoreId is { Length: > 0 } own ? own : (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
+        if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
+        var code = signer.Sign(new EntryCode(storeId, null, null, Referrals.ChannelFor(leadId)));
+        var baseUrl = PublicUrls.Base(http.Request, options);
+        var qr = $"{baseUrl}/api/codes/{code}/qr.png";
+        return TypedResults.Created(qr, new Apis.CodesApi.CodeResponse(code, $"{baseUrl}/s/{code}", qr));
     }
 
     /// <summary>The shopper's own session, hq, or the staff of a store the lead belongs to (anyone else: as if no such lead).</summary>
@@ -118,7 +144,7 @@ internal static class PointsApi
         return null;
     }
 
-    internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom);
+    internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom, int? ReferralDailyCap);
 
     /// <summary>inEffect: the rules now (null before the first version takes effect); versions: every version, newest first.</summary>
     internal sealed record RulesResponse(PointsRules? InEffect, List<PointsRules> Versions);

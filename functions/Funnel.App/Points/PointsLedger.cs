@@ -31,10 +31,13 @@ internal sealed class PointsLedger(FunnelTables tables)
     private const string EntryPrefix = "e|";
     private const int MaxAttempts = 100;
 
-    /// <param name="change">The balance after the change and the points it moves (negative for a spend or take-back), from the balance before it; null: refused.</param>
+    /// <param name="change">
+    /// The balance after the change and the points it moves (negative for a spend or take-back), from the balance
+    /// before it, and a reason that replaces <paramref name="reason"/> (null: keep it); null: refused.
+    /// </param>
     public async Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyAsync(
         string leadId, string sourceId, string kind, string reason, DateTimeOffset at,
-        Func<PointsBalance, (PointsBalance After, long Points)?> change, CancellationToken cancellationToken)
+        Func<PointsBalance, (PointsBalance After, long Points, string? Reason)?> change, CancellationToken cancellationToken)
     {
         var entryKey = EntryPrefix + sourceId;
         for (var attempt = 1; ; attempt++)
@@ -42,7 +45,7 @@ internal sealed class PointsLedger(FunnelTables tables)
             var (balance, entries, etag, existing) = await ReadAsync(leadId, entryKey, cancellationToken);
             if (existing is not null) return (LedgerOutcome.Repeated, balance, existing);
             if (change(balance) is not { } changed) return (LedgerOutcome.Refused, balance, null);
-            var entry = new PointsEntry(entries + 1, sourceId, kind, changed.Points, reason, at, changed.After.Balance, changed.After.Debt);
+            var entry = new PointsEntry(entries + 1, sourceId, kind, changed.Points, changed.Reason ?? reason, at, changed.After.Balance, changed.After.Debt);
             var actions = new List<TableTransactionAction>
             {
                 new(TableTransactionActionType.Add, EntryRow(leadId, entry)),
@@ -108,10 +111,13 @@ internal sealed class PointsLedger(FunnelTables tables)
     private static TableEntity BalanceRow(string leadId, PointsBalance b, long entries) => new(leadId, BalanceKey)
     {
         ["Balance"] = b.Balance, ["Earned"] = b.Earned, ["Spent"] = b.Spent, ["Debt"] = b.Debt, ["Entries"] = entries,
+        ["ReferralDay"] = b.ReferralDay?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["ReferralsThatDay"] = b.ReferralsThatDay,
     };
 
     private static PointsBalance BalanceOf(TableEntity row) =>
-        new(row.GetInt64("Balance") ?? 0, row.GetInt64("Earned") ?? 0, row.GetInt64("Spent") ?? 0, row.GetInt64("Debt") ?? 0);
+        new(row.GetInt64("Balance") ?? 0, row.GetInt64("Earned") ?? 0, row.GetInt64("Spent") ?? 0, row.GetInt64("Debt") ?? 0,
+            row.GetString("ReferralDay") is { } day ? DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null,
+            row.GetInt32("ReferralsThatDay") ?? 0);
 
     private static TableEntity EntryRow(string leadId, PointsEntry e) => new(leadId, EntryPrefix + e.SourceId)
     {

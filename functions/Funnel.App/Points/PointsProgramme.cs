@@ -25,7 +25,10 @@ internal sealed class PointsProgramme(FunnelTables tables)
         await foreach (var row in tables.Directory.QueryAsync<TableEntity>(r => r.PartitionKey == Partition, cancellationToken: cancellationToken))
         {
             versions.Add(new PointsRules(row.GetInt32("Joining") ?? 0, row.GetInt32("TrialCompleted") ?? 0, row.GetInt32("ShareRecruited") ?? 0,
-                decimal.Parse(row.GetString("PerUnitAmount") ?? "0", CultureInfo.InvariantCulture), row.GetDateTimeOffset("EffectiveFrom") ?? default));
+                decimal.Parse(row.GetString("PerUnitAmount") ?? "0", CultureInfo.InvariantCulture), row.GetDateTimeOffset("EffectiveFrom") ?? default)
+            {
+                ReferralDailyCap = row.GetInt32("ReferralDailyCap") ?? 10,
+            });
         }
         versions.Sort((a, b) => a.EffectiveFrom.CompareTo(b.EffectiveFrom));
         _cache = (versions, Stopwatch.GetTimestamp());
@@ -43,6 +46,7 @@ internal sealed class PointsProgramme(FunnelTables tables)
         {
             ["Joining"] = rules.Joining, ["TrialCompleted"] = rules.TrialCompleted, ["ShareRecruited"] = rules.ShareRecruited,
             ["PerUnitAmount"] = rules.PerUnitAmount.ToString(CultureInfo.InvariantCulture), ["EffectiveFrom"] = rules.EffectiveFrom,
+            ["ReferralDailyCap"] = rules.ReferralDailyCap,
         }, TableUpdateMode.Replace, cancellationToken);
         _cache = null;
     }

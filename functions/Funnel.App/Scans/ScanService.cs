@@ -54,6 +54,13 @@ internal sealed class ScanService(
             await journeys.StartAsync(store, leadId, scanned, cancellationToken);
             // Joining earns points once per lead, brand-wide: a first scan at another store (or this scan retried) repeats it, applied once.
             await points.JoinedAsync(leadId, now, cancellationToken);
+            // Through a lead's share code: a lead new to the brand earns its referrer the share's points (once; not oneself). A
+            // retry after this scan linked the lead finds it linked to this store alone, so it still counts as new.
+            if (Core.Points.Referrals.ReferrerOf(code.Channel) is { } referrer && referrer != leadId
+                && (isNewLead || await leads.GetIndexAsync(leadId, cancellationToken) is { FirstStoreId: var first, StoreIds: [var only] } && first == code.StoreId && only == code.StoreId))
+            {
+                await points.ReferredAsync(referrer, leadId, now, cancellationToken);
+            }
             stage = JourneyStage.Awareness;
         }
 

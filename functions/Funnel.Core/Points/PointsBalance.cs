@@ -3,8 +3,9 @@ namespace Funnel.Core.Points;
 /// <summary>
 /// A lead's points: <see cref="Balance"/> (never below zero), what was earned and spent in all, and <see cref="Debt"/>:
 /// points a refund took back that the balance did not hold (recorded, and paid from the next awards first).
+/// <see cref="ReferralDay"/> and <see cref="ReferralsThatDay"/> count the leads it recruited by sharing on its latest day of them.
 /// </summary>
-public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt)
+public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt, DateOnly? ReferralDay = null, int ReferralsThatDay = 0)
 {
     public static readonly PointsBalance Empty = new(0, 0, 0, 0);
 
@@ -21,6 +22,17 @@ public sealed record PointsBalance(long Balance, long Earned, long Spent, long D
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         return points > Balance ? null : this with { Balance = Balance - points, Spent = Spent + points };
+    }
+
+    /// <summary>
+    /// A lead recruited by sharing on <paramref name="day"/>: <paramref name="points"/> while the day's referrals are
+    /// under <paramref name="cap"/>, none past it (the referral is still counted and recorded).
+    /// </summary>
+    public (PointsBalance After, long Points) Referral(DateOnly day, long points, int cap)
+    {
+        var count = ReferralDay == day ? ReferralsThatDay : 0;
+        var after = this with { ReferralDay = day, ReferralsThatDay = count + 1 };
+        return count >= cap ? (after, 0) : (after.Award(points), points);
     }
 
     /// <summary>A refund's take-back: from the balance as far as it goes, the rest recorded as debt.</summary>

@@ -10,6 +10,9 @@ public sealed record PointsRules(int Joining, int TrialCompleted, int ShareRecru
 {
     public const int MaxPointsPerEvent = 1_000_000;
 
+    /// <summary>How many recruiting shares of one lead earn points in a day (UTC); the ones past it are recorded with 0.</summary>
+    public int ReferralDailyCap { get; init; } = 10;
+
     /// <summary>No programme yet: nothing is awarded.</summary>
     public static readonly PointsRules None = new(0, 0, 0, 0, DateTimeOffset.MinValue);
 

@@ -45,6 +45,7 @@ internal static class AuthorizationMatrix
         For("POST", "/api/leads/{leadId}/events", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/leads/{leadId}/points", Roles.Hq, Roles.Store, Roles.Clerk),
         For("POST", "/api/leads/{leadId}/points/redemptions", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("POST", "/api/leads/{leadId}/share-code", Roles.Hq, Roles.Store, Roles.Clerk),
         For("PUT", "/api/programme/points", Roles.Hq),
         For("GET", "/api/programme/points", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", Roles.Hq, Roles.Store, Roles.Clerk),

@@ -133,6 +133,11 @@ internal static class ContractWalk
         await (await app.As(Roles.Pos, "s1").PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.Forbidden);
         await (await app.As(Roles.Clerk, "s2", "c9").PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = "r1", points = 1, reason = "a cup" })).Problem(HttpStatusCode.NotFound);
         await (await app.As(Roles.Clerk, "s1", "c1").PutAsJsonAsync("/api/programme/points", new { joining = 5 })).Problem(HttpStatusCode.Forbidden);
+        await (await shopper.PostAsync($"/api/leads/{leadId}/share-code", null)).Json(HttpStatusCode.Created);
+        await (await hq.PostAsync("/api/leads/not-a-lead/share-code", null)).Problem(HttpStatusCode.BadRequest);
+        await (await anonymous.PostAsync($"/api/leads/{leadId}/share-code", null)).Problem(HttpStatusCode.Unauthorized);
+        await (await app.As(Roles.Pos, "s1").PostAsync($"/api/leads/{leadId}/share-code", null)).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s2", "c9").PostAsync($"/api/leads/{leadId}/share-code", null)).Problem(HttpStatusCode.NotFound);
 
         await (await hq.GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);

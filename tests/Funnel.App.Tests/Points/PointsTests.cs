@@ -132,6 +132,39 @@ public sealed class PointsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AShareCode_CreditsItsReferrerForNewLeadsOnly_CappedADay_WithThePastCapRecorded()
+    {
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
+        var hq = app.Hq();
+        await hq.CreateStore("s1");
+        await hq.CreateStore("s2");
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { shareRecruited = 5, referralDailyCap = 2 })).Json(HttpStatusCode.OK);
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        var (referrer, shopper) = await app.ShopperScan(await hq.CreateCode("s1"), "13800000010");
+        var (known, _) = await app.ShopperScan(await hq.CreateCode("s2"), "13800000011"); // a lead already, at another store
+        var share = await (await shopper.PostAsync($"/api/leads/{referrer}/share-code", null)).Json(HttpStatusCode.Created);
+        var code = share.GetProperty("code").GetString()!;
+
+        await (await app.Anonymous().Scan(code, "13800000010")).Json(HttpStatusCode.OK); // the referrer's own scan: nothing
+        await (await app.Anonymous().Scan(code, "13800000011")).Json(HttpStatusCode.OK); // a returning lead: not a referral
+        var (recruit, _) = await app.ShopperScan(code, "13800000012");
+        await (await app.Anonymous().Scan(code, "13800000012")).Json(HttpStatusCode.OK); // the recruit again: once
+        await app.ShopperScan(code, "13800000013");
+        await app.ShopperScan(code, "13800000014"); // the third of the day: past the cap of 2
+        var points = await Points(hq, referrer);
+        Assert.Equal(10, points.GetProperty("balance").GetInt64());
+        var entries = points.GetProperty("entries").EnumerateArray().Reverse().ToList();
+        Assert.Equal([5L, 5L, 0L], entries.Select(e => e.GetProperty("points").GetInt64()));
+        Assert.Contains("cap of 2", entries[2].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"channel:ref-{referrer}", (await (await hq.GetAsync($"/api/leads/{recruit}")).Json(HttpStatusCode.OK)).GetProperty("tags").ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await Points(hq, known)).GetProperty("total").GetInt32());
+
+        // Staff cannot mint a share code through the codes API (the channel is reserved).
+        await (await hq.PostAsJsonAsync("/api/stores/s1/codes", new { channel = $"ref-{known}" })).Json(HttpStatusCode.BadRequest);
+        await (await app.Anonymous().PostAsync($"/api/leads/{referrer}/share-code", null)).Json(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task APointsBalance_IsTheShoppersOwnAndTheirStoresStaffs_NobodyElses()
     {
         var (app, hq, code) = await StartAsync(azurite);

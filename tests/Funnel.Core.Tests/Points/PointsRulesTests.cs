@@ -35,6 +35,24 @@ public sealed class PointsRulesTests
     }
 
     [Fact]
+    public void Referrals_EarnUnderTheDailyCap_AndPastItAreCountedWithNoPoints()
+    {
+        var day = new DateOnly(2026, 12, 1);
+        var (b, first) = PointsBalance.Empty.Referral(day, 5, cap: 1);
+        var (b2, second) = b.Referral(day, 5, cap: 1);
+        var (b3, nextDay) = b2.Referral(day.AddDays(1), 5, cap: 1);
+        Assert.Equal((5L, 0L, 5L), (first, second, nextDay));
+        Assert.Equal((10L, 1), (b3.Balance, b3.ReferralsThatDay));
+        Assert.Equal(2, b2.ReferralsThatDay);
+    }
+
+    [Theory]
+    [InlineData("ref-0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef")]
+    [InlineData("ref-not-a-lead", null)]
+    [InlineData("poster", null)]
+    public void AShareCodesChannel_NamesItsReferrer(string channel, string? referrer) => Assert.Equal(referrer, Referrals.ReferrerOf(channel));
+
+    [Fact]
     public void ABalance_IsNeverOverdrawn_AndATakeBackBeyondItIsDebtPaidByTheNextAward()
     {
         var b = PointsBalance.Empty.Award(10);
