@@ -23,19 +23,69 @@ internal enum LedgerOutcome
 /// one entity-group transaction conditional on the balance as read. So a change applies exactly once however often
 /// its event is delivered (the entry's insert fails the second time), the balance is always the entries' sum, and
 /// concurrent spends never overdraw (the second writer's balance is stale and it reads again). Each change costs two
-/// requests: one query that reads the balance and the entry together, and the transaction.
+/// requests: one query that reads the balance and the entry together, and the transaction. Changes to one lead in this
+/// instance wait their turn (a gate per lead) rather than race each other's ETags: 32 redemptions at once on one lead
+/// took 32 requests each and some gave up; the conditional write still guards against other instances.
 /// </summary>
 internal sealed class PointsLedger(FunnelTables tables)
 {
     private const string BalanceKey = "balance";
     private const string EntryPrefix = "e|";
     private const int MaxAttempts = 100;
+    private readonly Dictionary<string, LeadGate> _gates = new(StringComparer.Ordinal);
+
+    private sealed class LeadGate : IDisposable
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+        public int Users { get; set; }
+
+        public void Dispose() => Lock.Dispose();
+    }
+
+    /// <summary>Runs <paramref name="work"/> when no other change of this lead runs in this instance.</summary>
+    private async Task<T> OneAtATimeAsync<T>(string leadId, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        LeadGate gate;
+        lock (_gates)
+        {
+            if (!_gates.TryGetValue(leadId, out gate!)) _gates[leadId] = gate = new LeadGate();
+            gate.Users++;
+        }
+        try
+        {
+            await gate.Lock.WaitAsync(cancellationToken);
+            try
+            {
+                return await work();
+            }
+            finally
+            {
+                gate.Lock.Release();
+            }
+        }
+        finally
+        {
+            lock (_gates)
+            {
+                if (--gate.Users == 0)
+                {
+                    _gates.Remove(leadId);
+                    gate.Dispose();
+                }
+            }
+        }
+    }
 
     /// <param name="change">
     /// The balance after the change and the points it moves (negative for a spend or take-back), from the balance
     /// before it, and a reason that replaces <paramref name="reason"/> (null: keep it); null: refused.
     /// </param>
-    public async Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyAsync(
+    public Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyAsync(
+        string leadId, string sourceId, string kind, string reason, DateTimeOffset at,
+        Func<PointsBalance, (PointsBalance After, long Points, string? Reason)?> change, CancellationToken cancellationToken) =>
+        OneAtATimeAsync(leadId, () => ApplyNowAsync(leadId, sourceId, kind, reason, at, change, cancellationToken), cancellationToken);
+
+    private async Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyNowAsync(
         string leadId, string sourceId, string kind, string reason, DateTimeOffset at,
         Func<PointsBalance, (PointsBalance After, long Points, string? Reason)?> change, CancellationToken cancellationToken)
     {

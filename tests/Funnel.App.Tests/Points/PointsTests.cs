@@ -4,6 +4,7 @@ using System.Text.Json;
 using Funnel.App.Tests.Infrastructure;
 using Funnel.App.Tests.Journeys;
 using Funnel.App.Tests.Purchases;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Funnel.App.Tests.Points;
 
@@ -106,7 +107,7 @@ public sealed class PointsTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task FiftyConcurrentRedemptions_NeverOverdraw_AndARedemptionIsOncePerId()
+    public async Task FiftyConcurrentRedemptions_OnTwoInstances_NeverOverdraw_AndARedemptionIsOncePerId()
     {
         var (app, hq, code) = await StartAsync(azurite);
         await using var _ = app;
@@ -114,9 +115,12 @@ public sealed class PointsTests(AzuriteFixture azurite)
         app.Time.Advance(TimeSpan.FromMinutes(1));
         await (await app.InvokeQueue(PurchaseFixtures.Message("p1", "s1", "13800000002", 20m, app.Time.GetUtcNow()))).Ok(); // 10 + 20 = 30
 
+        // Two instances on the same storage (each lets one change of a lead run at a time; between them, the balance's ETag decides).
+        await using var second = new FunnelAppFactory(azurite.Server.ConnectionString, tablePrefix: app.TablePrefix, settings: new Dictionary<string, string?> { ["Journeys:Worker"] = "false" });
         var clerk = app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1");
+        var clerks = new[] { clerk, second.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1") };
         var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
-            (await clerk.PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = $"r{i}", points = 1, reason = "a sticker" })).StatusCode));
+            (await clerks[i % 2].PostAsJsonAsync($"/api/leads/{leadId}/points/redemptions", new { redemptionId = $"r{i}", points = 1, reason = "a sticker" })).StatusCode));
         Assert.Equal(30, answers.Count(s => s == HttpStatusCode.Created));
         Assert.Equal(20, answers.Count(s => s == HttpStatusCode.Conflict));
         var points = await Points(hq, leadId);
@@ -162,6 +166,35 @@ public sealed class PointsTests(AzuriteFixture azurite)
         // Staff cannot mint a share code through the codes API (the channel is reserved).
         await (await hq.PostAsJsonAsync("/api/stores/s1/codes", new { channel = $"ref-{known}" })).Json(HttpStatusCode.BadRequest);
         await (await app.Anonymous().PostAsync($"/api/leads/{referrer}/share-code", null)).Json(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Points_StorageRequests_AnAwardIsTwo_ARepeatOne_AJoiningScanTwoMore()
+    {
+        var (app, hq, code) = await StartAsync(azurite);
+        await using var _ = app;
+        var counter = app.Services.GetRequiredService<Funnel.App.Storage.StorageRequestCounter>();
+        var ledger = app.Services.GetRequiredService<Funnel.App.Points.PointsLedger>();
+        async Task<long> Cost(Func<Task> work)
+        {
+            var before = counter.Requests;
+            await work();
+            return counter.Requests - before;
+        }
+        var lead = new string('c', 32);
+        Task Award(string source) => ledger.ApplyAsync(lead, source, "test", "test", app.Time.GetUtcNow(), b => (b.Award(1), 1, null), CancellationToken.None);
+        // The balance and the entry read in one query, then one transaction; a repeat stops at the query.
+        Assert.Equal(2, await Cost(() => Award("first")));
+        Assert.Equal(2, await Cost(() => Award("second")));
+        Assert.Equal(1, await Cost(() => Award("second")));
+        // A new lead's scan, with the joining award (rules cached), costs two more than one without (the store's next scan is the same path).
+        await (await app.Anonymous().Scan(code, "13800000020")).Json(HttpStatusCode.OK); // warm: lane, rules
+        var withAward = await Cost(async () => await (await app.Anonymous().Scan(code, "13800000021")).Json(HttpStatusCode.OK));
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 0 })).Json(HttpStatusCode.OK);
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        await (await app.Anonymous().Scan(code, "13800000022")).Json(HttpStatusCode.OK); // the rules read again after the save
+        var without = await Cost(async () => await (await app.Anonymous().Scan(code, "13800000023")).Json(HttpStatusCode.OK));
+        Assert.Equal(2, withAward - without);
     }
 
     [Fact]
