@@ -60,7 +60,7 @@ internal sealed partial class PurchaseService
             ["Status"] = decision.Kind == AttributionKind.CrossStore ? Crediting : Complete,
             ["Fingerprint"] = fingerprint,
             // What the points take-back needs on a redelivery: the sale's lead and amount, and what was refunded before.
-            ["SaleLeadId"] = sale.GetString("LeadId"),
+            ["SaleLeadId"] = PointsLeadOf(sale),
             ["SaleAmount"] = Text(saleAmount),
             ["RefundedBefore"] = Text(refundedBefore),
         };
@@ -74,7 +74,7 @@ internal sealed partial class PurchaseService
             await RefundCreditAsync(refund with { PurchasedAt = saleTime }, decision, cancellationToken);
             await MarkCompleteAsync(refund, cancellationToken);
         }
-        if (sale.GetString("LeadId") is { } leadId)
+        if (PointsLeadOf(sale) is { } leadId)
         {
             await points.RefundedAsync(leadId, refund.PurchaseId, refund.RefundOf!, saleAmount, refundedBefore, refund.Amount, refund.PurchasedAt, cancellationToken);
         }
@@ -82,10 +82,13 @@ internal sealed partial class PurchaseService
         return PurchaseOutcome.Counted;
     }
 
+    /// <summary>The lead a sale's points went to (records from before points: the credited lead).</summary>
+    private static string? PointsLeadOf(TableEntity sale) => sale.GetString("PointsLeadId") ?? sale.GetString("LeadId");
+
     /// <summary>The points of a recorded purchase or refund, again (each applies once): a redelivery may follow a stop before them.</summary>
     private async Task RepeatPointsAsync(Purchase purchase, TableEntity record, CancellationToken cancellationToken)
     {
-        if (!purchase.IsRefund && record.GetString("LeadId") is { } buyer)
+        if (!purchase.IsRefund && PointsLeadOf(record) is { } buyer)
         {
             await points.PurchasedAsync(buyer, purchase.PurchaseId, StoreRows.Money(record.GetString("Amount")), record.GetDateTimeOffset("PurchasedAt") ?? purchase.PurchasedAt, cancellationToken);
         }

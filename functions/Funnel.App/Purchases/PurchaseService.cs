@@ -68,7 +68,7 @@ internal sealed partial class PurchaseService(
         if (existing.HasValue) return await RepeatAsync(purchase, existing.Value!, fingerprint, redelivered, cancellationToken);
         if (selling.CurrencyRefusal(purchase.Currency) is { } refusal) throw new PurchaseRejectedException(refusal);
 
-        var (decision, credited) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);
+        var (decision, credited, known) = await DecideAsync(purchase, leadId, selling.AttributionWindow, cancellationToken);
 
         var sale = new PurchaseInput(purchase, leadId, PurchasePart.Sale, decision,
             decision.Kind == AttributionKind.SameStore ? credited?.Member : null);
@@ -85,6 +85,8 @@ internal sealed partial class PurchaseService(
             ["CreditedClerkId"] = decision.ClerkId,
             ["Status"] = decision.Kind == AttributionKind.CrossStore ? Crediting : Complete,
             ["Fingerprint"] = fingerprint,
+            // The lead whose points the sale earns: any lead, credited or not (a purchase after the window still earns).
+            ["PointsLeadId"] = known ? leadId : null,
         };
         var committed = await lanes.CommitPurchaseAsync(purchase.StoreId, sale,
             decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
@@ -94,7 +96,7 @@ internal sealed partial class PurchaseService(
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
             await MarkCompleteAsync(purchase, cancellationToken);
         }
-        if (decision.Kind != AttributionKind.None) await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
+        if (known) await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
@@ -153,7 +155,8 @@ internal sealed partial class PurchaseService(
     }
 
     /// <summary>The attribution rule's inputs, read as cheaply as the common case allows (see <see cref="Attribution"/>).</summary>
-    private async Task<(AttributionDecision Decision, (Core.Scans.Member Member, ETag ETag)? Credited)> DecideAsync(
+    /// <returns>The decision, the credited membership, and whether the buyer is a lead at all (a member of some store), credited or not.</returns>
+    private async Task<(AttributionDecision Decision, (Core.Scans.Member Member, ETag ETag)? Credited, bool Known)> DecideAsync(
         Purchase purchase, string leadId, TimeSpan sellingWindow, CancellationToken cancellationToken)
     {
         var here = await leads.ReadMemberAsync(purchase.StoreId, leadId, cancellationToken);
@@ -161,7 +164,7 @@ internal sealed partial class PurchaseService(
         if (here is { } h)
         {
             var candidate = new Candidate(purchase.StoreId, h.Member, sellingWindow);
-            if (Attribution.Covers(candidate, purchase.PurchasedAt)) return (new AttributionDecision(AttributionKind.SameStore, purchase.StoreId, h.Member.ClerkId), h);
+            if (Attribution.Covers(candidate, purchase.PurchasedAt)) return (new AttributionDecision(AttributionKind.SameStore, purchase.StoreId, h.Member.ClerkId), h, true);
             candidates.Add((candidate, h.ETag));
         }
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
@@ -173,7 +176,7 @@ internal sealed partial class PurchaseService(
         }
         var decision = Attribution.Decide(purchase.StoreId, purchase.PurchasedAt, [.. candidates.Select(c => c.Candidate)]);
         var credited = candidates.Find(c => c.Candidate.StoreId == decision.StoreId);
-        return (decision, decision.Kind == AttributionKind.None ? null : (credited.Candidate.Member, credited.ETag));
+        return (decision, decision.Kind == AttributionKind.None ? null : (credited.Candidate.Member, credited.ETag), candidates.Count > 0);
     }
 
     private async Task CreditAsync(Purchase purchase, string leadId, AttributionDecision decision,

@@ -88,6 +88,20 @@ public sealed class PointsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ALeadBuyingAfterTheAttributionWindow_IsNotCredited_ButEarnsItsPoints()
+    {
+        var (app, hq, code) = await StartAsync(azurite);
+        await using var _ = app;
+        await (await hq.PutAsJsonAsync("/api/stores/s1", new { name = "Store s1", region = "east", attributionWindowDays = 1 })).Json(HttpStatusCode.OK);
+        var (leadId, shopper) = await app.ShopperScan(code, "13800000030");
+        app.Time.Advance(TimeSpan.FromDays(3));
+        await (await app.InvokeQueue(PurchaseFixtures.Message("late", "s1", "13800000030", 42m, app.Time.GetUtcNow()))).Ok();
+        await (await app.InvokeQueue(PurchaseFixtures.Message("walk-in", "s1", "13800000099", 42m, app.Time.GetUtcNow()))).Ok(); // no lead: no points anywhere
+        Assert.Equal(0, (await hq.Funnel("s1")).GetProperty("purchases").GetInt64());
+        Assert.Equal(52, (await Points(hq, leadId)).GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
     public async Task ACompletedTrial_EarnsItsPointsOnce_FromTheJourneysStep()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString); // with the journey worker
