@@ -71,7 +71,7 @@ internal static class PointsApi
         string leadId, int? offset, int? limit, HttpContext http, ShopperSessions sessions, LeadRepository leads, PointsLedger ledger, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(leadId, http, sessions, leads, time, cancellationToken) is { } refused) return refused;
+        if ((await CallerAsync(leadId, http, sessions, leads, time, cancellationToken)).Refused is { } refused) return refused;
         var v = new Validation();
         v.Range("offset", offset, 0, int.MaxValue);
         v.Range("limit", limit, 1, MaxPageSize);
@@ -91,7 +91,7 @@ internal static class PointsApi
         string leadId, RedemptionRequest body, HttpContext http, ShopperSessions sessions, LeadRepository leads, PointsLedger ledger, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(leadId, http, sessions, leads, time, cancellationToken) is { } refused) return refused;
+        if ((await CallerAsync(leadId, http, sessions, leads, time, cancellationToken)).Refused is { } refused) return refused;
         var v = new Validation();
         v.Id("redemptionId", body.RedemptionId);
         if (body.Points is not (> 0 and <= PointsRules.MaxPointsPerEvent)) v.Add("points", $"points is what the redemption spends, 1 to {PointsRules.MaxPointsPerEvent}.");
@@ -120,9 +120,9 @@ internal static class PointsApi
         string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, CodeSigner signer, TimeProvider time,
         Microsoft.Extensions.Options.IOptions<Extensions.FunnelOptions> options, CancellationToken cancellationToken)
     {
-        if (await RefusalAsync(leadId, http, sessions, leads, time, cancellationToken) is { } refused) return refused;
-        var (caller, _) = ShopperAccess.Check(http, sessions, time.GetUtcNow(), leadId, null);
-        var storeId = caller?.StoreId is { Length: > 0 } own ? own : (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
+        var (caller, refused) = await CallerAsync(leadId, http, sessions, leads, time, cancellationToken);
+        if (refused is not null) return refused;
+        var storeId = caller!.StoreId is { Length: > 0 } own ? own : (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
         if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
         var code = signer.Sign(new EntryCode(storeId, null, null, Referrals.ChannelFor(leadId)));
         var baseUrl = PublicUrls.Base(http.Request, options);
@@ -130,18 +130,19 @@ internal static class PointsApi
         return TypedResults.Created(qr, new Apis.CodesApi.CodeResponse(code, $"{baseUrl}/s/{code}", qr));
     }
 
-    /// <summary>The shopper's own session, hq, or the staff of a store the lead belongs to (anyone else: as if no such lead).</summary>
-    private static async Task<ProblemHttpResult?> RefusalAsync(string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The shopper's own session, hq, or the staff of a store the lead belongs to (anyone else: refused, or as if no such lead).</summary>
+    private static async Task<(JourneyCaller? Caller, ProblemHttpResult? Refused)> CallerAsync(
+        string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
+        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return (null, Problems.BadLeadId());
         var (caller, refused) = ShopperAccess.Check(http, sessions, time.GetUtcNow(), leadId, null);
-        if (refused is not null) return refused;
+        if (refused is not null) return (null, refused);
         if (caller!.IsStaff && !http.User.IsInRole(Roles.Hq))
         {
             var index = await leads.GetIndexAsync(leadId, cancellationToken);
-            if (index?.StoreIds.Contains(caller.StoreId ?? "") != true) return Problems.NotFound($"No lead '{leadId}' is known at your store.");
+            if (index?.StoreIds.Contains(caller.StoreId ?? "") != true) return (null, Problems.NotFound($"No lead '{leadId}' is known at your store."));
         }
-        return null;
+        return (caller, null);
     }
 
     internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom, int? ReferralDailyCap);

@@ -66,7 +66,7 @@ internal static class WeComCallbackApi
         signed = default;
         if (crypto is null)
         {
-            return Problems.NotFound("The WeCom channel is not configured on this app: set WeCom__CorpId, WeCom__Token and WeCom__EncodingAesKey (README, \"WeCom\").");
+            return WeComProblems.ChannelOff();
         }
         string[] names = payload is null ? ["msg_signature", "timestamp", "nonce"] : ["msg_signature", "timestamp", "nonce", payload];
         var missing = names.Where(n => string.IsNullOrEmpty(request.Query[n].ToString())).ToList();

@@ -76,9 +76,7 @@ internal sealed partial class WeComEvents(
         LogLost(logger, message.Kind, ended);
     }
 
-    /// <summary>An external user id has letters, so the phone region never reads it: any store's normalisation gives this identity.</summary>
-    private string LeadIdOf(string externalUserId) =>
-        hasher.LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity(externalUserId), ShopperIdentity.DefaultPhoneRegion));
+    private string LeadIdOf(string externalUserId) => WeComIds.LeadIdFor(hasher, externalUserId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WeCom {Kind}: the lead's journey ends at {Stores} store(s)")]
     private static partial void LogLost(ILogger logger, CallbackKind kind, int stores);

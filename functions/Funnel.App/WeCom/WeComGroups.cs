@@ -41,11 +41,12 @@ internal sealed partial class WeComGroups(WeComClient client, WeComWays ways, Fu
         return [.. chats.OrderBy(c => c.AddedAt)];
     }
 
-    /// <summary>The groups the store's join ways list now (what <see cref="JoinWayPlan"/> gives for its groups and capacity).</summary>
-    public async Task<IReadOnlyList<string>> ListedAsync(string storeId, CancellationToken cancellationToken)
+    /// <summary>The store's groups, and those its join ways list now (what <see cref="JoinWayPlan"/> gives for them and the store's capacity).</summary>
+    public async Task<(List<StoreChat> Chats, IReadOnlyList<string> Listed)> ListedAsync(string storeId, CancellationToken cancellationToken)
     {
         var capacity = (await lanes.GetSettingsAsync(storeId, cancellationToken) ?? throw new StoreNotFoundException(storeId)).GroupCapacity;
-        return JoinWayPlan.Listed(await ListAsync(storeId, cancellationToken), capacity, WeComClient.MaxGroupsPerJoinWay);
+        var chats = await ListAsync(storeId, cancellationToken);
+        return (chats, JoinWayPlan.Listed(chats, capacity, WeComClient.MaxGroupsPerJoinWay));
     }
 
     /// <summary>The join way of a store's code (no clerk): the stored one, a new one over the store's groups, or null while the store has none.</summary>
@@ -54,11 +55,11 @@ internal sealed partial class WeComGroups(WeComClient client, WeComWays ways, Fu
         ArgumentNullException.ThrowIfNull(code);
         var state = WeComIds.StateFor(codeText);
         if (await ways.GetAsync(state, cancellationToken) is { } stored) return stored;
-        var listed = await ListedAsync(code.StoreId, cancellationToken);
+        var (_, listed) = await ListedAsync(code.StoreId, cancellationToken);
         if (listed.Count == 0) return null;
         var (remark, roomBase) = Names(code);
         var way = await client.AddJoinWayAsync(listed, state, remark, roomBase, cancellationToken);
-        var saved = await ways.SaveAsync(state, codeText, code, way, listed, cancellationToken);
+        var saved = await ways.SaveAsync(state, codeText, code, way, cancellationToken);
         if (saved.ConfigId == way.ConfigId)
         {
             await tables.Directory.UpsertEntityAsync(new TableEntity(StoreWays(code.StoreId), state)
@@ -124,7 +125,7 @@ internal sealed partial class WeComGroups(WeComClient client, WeComWays ways, Fu
     /// </summary>
     private async Task RollOverAsync(string storeId, CancellationToken cancellationToken)
     {
-        var listed = await ListedAsync(storeId, cancellationToken);
+        var (_, listed) = await ListedAsync(storeId, cancellationToken);
         if (listed.Count == 0) return;
         var joined = string.Join(',', listed);
         await foreach (var way in tables.Directory.QueryAsync<TableEntity>(r => r.PartitionKey == StoreWays(storeId), cancellationToken: cancellationToken))

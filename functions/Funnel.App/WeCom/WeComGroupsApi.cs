@@ -16,6 +16,10 @@ internal static class WeComProblems
             $"WeCom's API ({options.BaseUrl}) did not answer ({e.GetType().Name}) after the client's retries; try again."),
         _ => null,
     };
+
+    /// <summary>404: the WeCom channel is off on this app, and how to turn it on.</summary>
+    public static ProblemHttpResult ChannelOff() =>
+        Problems.NotFound("The WeCom channel is not configured on this app: set WeCom__CorpId, WeCom__Token and WeCom__EncodingAesKey (README, \"WeCom\").");
 }
 
 /// <summary>A store's WeCom customer groups: register one a clerk made in WeCom, and see them with their sizes and which the join ways list.</summary>
@@ -64,13 +68,11 @@ internal static class WeComGroupsApi
         return TypedResults.Ok(await ResponseAsync(services.GetRequiredService<WeComGroups>(), storeId, cancellationToken));
     }
 
-    private static ProblemHttpResult? Off(WeComOptions options) => options.IsEnabled ? null
-        : Problems.NotFound("The WeCom channel is not configured on this app: set WeCom__CorpId, WeCom__Token and WeCom__EncodingAesKey (README, \"WeCom\").");
+    private static ProblemHttpResult? Off(WeComOptions options) => options.IsEnabled ? null : WeComProblems.ChannelOff();
 
     private static async Task<WeComGroupsResponse> ResponseAsync(WeComGroups groups, string storeId, CancellationToken cancellationToken)
     {
-        var listed = await groups.ListedAsync(storeId, cancellationToken);
-        var chats = await groups.ListAsync(storeId, cancellationToken);
+        var (chats, listed) = await groups.ListedAsync(storeId, cancellationToken);
         return new WeComGroupsResponse(storeId, [.. chats.Select(c => new WeComGroupResponse(c.ChatId, c.Members, c.Dismissed, listed.Contains(c.ChatId, StringComparer.Ordinal), c.AddedAt))]);
     }
 

@@ -23,14 +23,14 @@ internal sealed class WeComWays(WeComClient client, FunnelTables tables, CodeSig
         var state = WeComIds.StateFor(codeText);
         if (await ReadAsync(state, cancellationToken) is { } stored) return stored.Way;
         var way = await client.AddContactWayAsync(code.ClerkId!, state, $"{code.StoreId} {code.ClerkId} {code.Channel}", cancellationToken);
-        return await SaveAsync(state, codeText, code, way, null, cancellationToken);
+        return await SaveAsync(state, codeText, code, way, cancellationToken);
     }
 
     /// <summary>
-    /// Keeps a way WeCom made for a code (a group join way also names the groups it lists). The same code asked for at
-    /// the same moment: the first way stored is the code's (the other stays unused in WeCom).
+    /// Keeps a way WeCom made for a code. The same code asked for at the same moment: the first way stored is the
+    /// code's (the other stays unused in WeCom).
     /// </summary>
-    public async Task<ContactWay> SaveAsync(string state, string codeText, EntryCode code, ContactWay way, IReadOnlyList<string>? listed, CancellationToken cancellationToken)
+    public async Task<ContactWay> SaveAsync(string state, string codeText, EntryCode code, ContactWay way, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(code);
         try
@@ -42,7 +42,6 @@ internal sealed class WeComWays(WeComClient client, FunnelTables tables, CodeSig
                 ["ClerkId"] = code.ClerkId,
                 ["ConfigId"] = way.ConfigId,
                 ["QrCode"] = way.QrCode,
-                ["Listed"] = listed is null ? null : string.Join(',', listed),
             }, cancellationToken);
             return way;
         }

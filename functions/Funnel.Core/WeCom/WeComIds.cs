@@ -19,6 +19,16 @@ public static class WeComIds
     public static string Identity(string externalUserId) => "wecom:" + externalUserId;
 
     /// <summary>
+    /// The lead id of a WeCom customer, as a scan of <see cref="Identity"/> makes it. An external user id has letters,
+    /// so the phone region never reads it: any store's normalisation gives this identity.
+    /// </summary>
+    public static string LeadIdFor(Leads.LeadIdHasher hasher, string externalUserId)
+    {
+        ArgumentNullException.ThrowIfNull(hasher);
+        return hasher.LeadIdFor(Leads.ShopperIdentity.Normalize(Identity(externalUserId), Leads.ShopperIdentity.DefaultPhoneRegion));
+    }
+
+    /// <summary>
     /// The scan id of a customer-added callback: the same for WeCom's retries of the event, so the scan (its seat, its
     /// counter, its journey event) happens once however often WeCom delivers it.
     /// </summary>

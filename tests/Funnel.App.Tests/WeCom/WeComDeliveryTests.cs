@@ -44,7 +44,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
         var code = (await (await hq.PostAsJsonAsync("/api/stores/s1/codes", new { clerkId = "c1", channel = "wecom" })).Json(HttpStatusCode.Created)).GetProperty("code").GetString()!;
         var (query, body) = WeComStandIn.SignedCallback(WeComStandIn.CustomerAdded(WeComIds.StateFor(code), customer, at), app.Time.GetUtcNow().ToUnixTimeSeconds());
         Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().PostAsync($"/wecom/callback?{query}", new StringContent(body, Encoding.UTF8, "text/xml"))).StatusCode);
-        return app.Services.GetRequiredService<LeadIdHasher>().LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity(customer), "CN"));
+        return WeComIds.LeadIdFor(app.Services.GetRequiredService<LeadIdHasher>(), customer);
     }
 
     internal static string Message(string leadId, int version, string template, int attempt = 0) => JsonSerializer.Serialize(new

@@ -36,7 +36,7 @@ internal sealed class DemoWeCom(Uri standIn, string leadHashKey)
         var (query, body) = WeComStandIn.SignedCallback(WeComStandIn.CustomerAdded(WeComIds.StateFor(code), external, createTime, clerkId), now);
         var result = await api.SendAsync(HttpMethod.Post, $"/wecom/callback?{query}", null, () => new StringContent(body, Encoding.UTF8, "text/xml"), ct);
         if (result.Ok) Interlocked.Increment(ref repeat ? ref _readded : ref _added);
-        return (result, _hasher.LeadIdFor(ShopperIdentity.Normalize(WeComIds.Identity(external), ShopperIdentity.DefaultPhoneRegion)));
+        return (result, WeComIds.LeadIdFor(_hasher, external));
     }
 
     /// <summary>A create time after every earlier one of this run: two adds in one second are two events, not a retry.</summary>
