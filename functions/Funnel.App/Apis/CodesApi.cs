@@ -43,7 +43,12 @@ internal static class CodesApi
         }
         var v = new Validation();
         v.Id("channel", body.Channel);
-        if (Core.Points.Referrals.IsReserved(body.Channel)) v.Add("channel", $"Channels starting '{Core.Points.Referrals.ChannelPrefix}' are a lead's share code: POST /api/leads/{{leadId}}/share-code makes it.");
+        if (Core.Kocs.LeadChannel.ReservedBy(body.Channel) is { } reserved)
+        {
+            v.Add("channel", reserved == Core.Kocs.LeadChannel.Koc
+                ? $"Channels starting '{reserved.Prefix}' are a KOC's code: PUT /api/stores/{{storeId}}/kocs/{{leadId}} makes it."
+                : $"Channels starting '{reserved.Prefix}' are a lead's share code: POST /api/leads/{{leadId}}/share-code makes it.");
+        }
         v.Id("clerkId", body.ClerkId, required: false);
         v.Id("campaignId", body.CampaignId, required: false);
         if (!v.IsValid) return v.Problem();
@@ -55,26 +60,40 @@ internal static class CodesApi
 
         var entry = new EntryCode(storeId, body.ClerkId, body.CampaignId, body.Channel!);
         var code = signer.Sign(entry);
-        WeComWay? weCom = null;
-        if (weComOptions.Value.IsEnabled)
-        {
-            try
-            {
-                var way = entry.ClerkId is not null
-                    ? await services.GetRequiredService<WeComWays>().EnsureAsync(entry, code, cancellationToken)
-                    : await services.GetRequiredService<WeComGroups>().EnsureJoinWayAsync(entry, code, cancellationToken);
-                weCom = way is null ? null : new WeComWay(way.ConfigId, way.QrCode);
-            }
-            catch (Exception e) when (WeComProblems.Of(e, weComOptions.Value, entry.ClerkId is null
-                ? "The store's registered WeCom groups must be customer groups the app may manage (客户联系 → 客户群)."
-                : "The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).") is { } problem)
-            {
-                return problem;
-            }
-        }
+        var (weCom, problem) = await WeComWayAsync(entry, code, services, weComOptions.Value, groupWay: true, cancellationToken);
+        if (problem is not null) return problem;
+        var response = Response(code, request, options, weCom);
+        return TypedResults.Created(response.QrPngUrl, response);
+    }
+
+    /// <summary>The code's links: where it scans, and its QR.</summary>
+    internal static CodeResponse Response(string code, HttpRequest request, IOptions<FunnelOptions> options, WeComWay? weCom = null)
+    {
         var baseUrl = PublicUrls.Base(request, options);
-        var qr = $"{baseUrl}/api/codes/{code}/qr.png";
-        return TypedResults.Created(qr, new CodeResponse(code, $"{baseUrl}/s/{code}", qr, weCom));
+        return new CodeResponse(code, $"{baseUrl}/s/{code}", $"{baseUrl}/api/codes/{code}/qr.png", weCom);
+    }
+
+    /// <summary>
+    /// With the WeCom channel on: a code with a clerk as the clerk's "contact me" way, a store's code (with
+    /// <paramref name="groupWay"/>) as the join way over the store's groups; a refusal from WeCom is a 502 saying why.
+    /// </summary>
+    internal static async Task<(WeComWay? Way, ProblemHttpResult? Problem)> WeComWayAsync(
+        EntryCode entry, string code, IServiceProvider services, WeComOptions weCom, bool groupWay, CancellationToken cancellationToken)
+    {
+        if (!weCom.IsEnabled || (entry.ClerkId is null && !groupWay)) return (null, null);
+        try
+        {
+            var way = entry.ClerkId is not null
+                ? await services.GetRequiredService<WeComWays>().EnsureAsync(entry, code, cancellationToken)
+                : await services.GetRequiredService<WeComGroups>().EnsureJoinWayAsync(entry, code, cancellationToken);
+            return (way is null ? null : new WeComWay(way.ConfigId, way.QrCode), null);
+        }
+        catch (Exception e) when (WeComProblems.Of(e, weCom, entry.ClerkId is null
+            ? "The store's registered WeCom groups must be customer groups the app may manage (客户联系 → 客户群)."
+            : "The clerk id is used as the clerk's WeCom UserID: the clerk must be a WeCom member with customer contact enabled (客户联系).") is { } problem)
+        {
+            return (null, problem);
+        }
     }
 
     internal static Results<FileContentHttpResult, ProblemHttpResult> GetQrPng(

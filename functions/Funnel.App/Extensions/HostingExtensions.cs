@@ -4,6 +4,7 @@ using Funnel.App.Apis;
 using Funnel.App.Auth;
 using Funnel.App.Campaigns;
 using Funnel.App.Journeys;
+using Funnel.App.Kocs;
 using Funnel.App.Lanes;
 using Funnel.App.Pages;
 using Funnel.App.Points;
@@ -54,6 +55,11 @@ internal static class HostingExtensions
         services.AddSingleton<Points.PointsProgramme>();
         services.AddSingleton<Points.PointsLedger>();
         services.AddSingleton<Points.PointsAwards>();
+        services.AddSingleton<Kocs.KocLedger>();
+        services.AddSingleton<Kocs.KocCredits>();
+        services.AddSingleton<Kocs.KocAssessor>();
+        services.AddSingleton<Kocs.KocSchedule>();
+        services.AddSingleton<Kocs.AssessKocMonth>();
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();
@@ -114,6 +120,7 @@ internal static class HostingExtensions
         app.MapMessagesApi();
         app.MapWeComGroupsApi();
         app.MapPointsApi();
+        app.MapKocsApi();
         app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using DurableTask.Core;
 using Funnel.App.Lanes;
+using System.Globalization;
 using Funnel.App.Storage;
 
 namespace Funnel.App.Journeys;
@@ -12,7 +13,7 @@ namespace Funnel.App.Journeys;
 /// with stable ids (<c>{store}:{lead}:{version}:{n}</c>), also when the step was written before (the channel adapter
 /// drops repeats), so a crash between the commit and the send loses no message.
 /// </summary>
-internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, Points.PointsAwards points) : AsyncTaskActivity<string, string>
+internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, Points.PointsAwards points, Kocs.KocCredits kocs, LeadRepository leads) : AsyncTaskActivity<string, string>
 {
     public const string Name = "CommitJourneyStep";
     public const string Version = "1";
@@ -33,6 +34,7 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, P
         {
             await points.TrialCompletedAsync(step.LeadId, request.StoreId, step.Version, metric.At, CancellationToken.None);
         }
+        await CreditKocAsync(request.StoreId, step, commit.Settings.Policy.TimeZone);
         for (var i = 0; i < step.Messages.Count; i++)
         {
             var message = step.Messages[i];
@@ -41,5 +43,19 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, P
             Sent.Add(1);
         }
         return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), commit.Repeated));
+    }
+
+    /// <summary>
+    /// Questions answered in time or late and complaints of a KOC's recruit count on the KOC's card (keyed by the step and
+    /// the metric's place in it, so a re-run applies them once). Only such steps read the membership, to find the KOC.
+    /// </summary>
+    private async Task CreditKocAsync(string storeId, Core.Journeys.JourneyStep step, TimeZoneInfo zone)
+    {
+        var metrics = step.Metrics.Select((m, i) => (m, i)).Where(x => Kocs.KocCredits.Counts(x.m.Metric)).ToList();
+        if (metrics.Count == 0 || await leads.ReadMemberAsync(storeId, step.LeadId, CancellationToken.None) is not { Member.KocId: { } kocId }) return;
+        foreach (var (metric, i) in metrics)
+        {
+            await kocs.JourneyMetricAsync(storeId, kocId, step.LeadId, string.Create(CultureInfo.InvariantCulture, $"{step.Version}:{i}"), metric.Metric, metric.At, zone, CancellationToken.None);
+        }
     }
 }

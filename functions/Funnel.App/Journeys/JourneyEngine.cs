@@ -57,6 +57,8 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
         _worker = new TaskHubWorker(Service, loggers);
         _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(JourneyOrchestration.Name, JourneyOrchestration.Version, () => new JourneyOrchestration(settings.StepsPerGeneration)));
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(CommitJourneyStep.Name, CommitJourneyStep.Version, services.GetRequiredService<CommitJourneyStep>));
+        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(Kocs.KocMonthOrchestration.Name, Kocs.KocMonthOrchestration.Version, () => new Kocs.KocMonthOrchestration()));
+        _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(Kocs.AssessKocMonth.Name, Kocs.AssessKocMonth.Version, services.GetRequiredService<Kocs.AssessKocMonth>));
         _logger = loggers.CreateLogger<JourneyEngine>();
         _runWorker = settings.Worker;
     }

@@ -67,6 +67,14 @@ internal sealed class JourneyOptions
     [Range(1, 1000)]
     public int StepsPerGeneration { get; set; } = JourneyOrchestration.DefaultStepsPerGeneration;
 
+    /// <summary>
+    /// The longest a store's month-end KOC assessment sleeps before it looks at the app's clock again (default a day):
+    /// it wakes at the month's end, or sooner to look whether the month is over (a store may change its time zone; a
+    /// test runs a clock of its own). At most 6 days, the longest a storage queue hides a timer.
+    /// </summary>
+    [Range(1, 518_400)]
+    public int MonthEndLookSeconds { get; set; } = 86_400;
+
     /// <summary>Activities (journey steps being committed) an instance runs at once; a store lane batches those of one store.</summary>
     [Range(1, 1000)]
     public int MaxConcurrentActivities { get; set; } = 64;

@@ -22,7 +22,7 @@ internal sealed class JourneyService(JourneyEngine engine, JourneyClock clock, I
     public const string MeterName = "Funnel.Journeys";
 
     /// <summary>Every status but Failed and Terminated: an instance in one of these is never started twice.</summary>
-    private static readonly OrchestrationStatus[] Running =
+    internal static readonly OrchestrationStatus[] NotToStartAgain =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Completed, OrchestrationStatus.Suspended];
 
     /// <summary>Starts the lead's journey at the store with its first scan, unless it exists already.</summary>
@@ -31,7 +31,7 @@ internal sealed class JourneyService(JourneyEngine engine, JourneyClock clock, I
         var input = new JourneyInput(store.StoreId, leadId, clock, JourneyRules.Of(store), null, [JourneyEventMessage.Of(scanned)],
             StepsPerGeneration: options.Value.StepsPerGeneration);
         return engine.Client.CreateOrchestrationInstanceAsync(JourneyOrchestration.Name, JourneyOrchestration.Version,
-            JourneyJson.InstanceId(store.StoreId, leadId), JourneyJson.Write(input), null, Running).WaitAsync(cancellationToken);
+            JourneyJson.InstanceId(store.StoreId, leadId), JourneyJson.Write(input), null, NotToStartAgain).WaitAsync(cancellationToken);
     }
 
     /// <summary>Raises an event to the lead's journey at the store (one queue message; the journey applies its event id once).</summary>

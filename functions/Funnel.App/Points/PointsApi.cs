@@ -124,7 +124,7 @@ internal static class PointsApi
         if (refused is not null) return refused;
         var storeId = caller!.StoreId is { Length: > 0 } own ? own : (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
         if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
-        var code = signer.Sign(new EntryCode(storeId, null, null, Referrals.ChannelFor(leadId)));
+        var code = signer.Sign(new EntryCode(storeId, null, null, Core.Kocs.LeadChannel.Referral.ChannelFor(leadId)));
         var baseUrl = PublicUrls.Base(http.Request, options);
         var qr = $"{baseUrl}/api/codes/{code}/qr.png";
         return TypedResults.Created(qr, new Apis.CodesApi.CodeResponse(code, $"{baseUrl}/s/{code}", qr));

@@ -32,49 +32,7 @@ internal sealed class PointsLedger(FunnelTables tables)
     private const string BalanceKey = "balance";
     private const string EntryPrefix = "e|";
     private const int MaxAttempts = 100;
-    private readonly Dictionary<string, LeadGate> _gates = new(StringComparer.Ordinal);
-
-    private sealed class LeadGate : IDisposable
-    {
-        public SemaphoreSlim Lock { get; } = new(1, 1);
-        public int Users { get; set; }
-
-        public void Dispose() => Lock.Dispose();
-    }
-
-    /// <summary>Runs <paramref name="work"/> when no other change of this lead runs in this instance.</summary>
-    private async Task<T> OneAtATimeAsync<T>(string leadId, Func<Task<T>> work, CancellationToken cancellationToken)
-    {
-        LeadGate gate;
-        lock (_gates)
-        {
-            if (!_gates.TryGetValue(leadId, out gate!)) _gates[leadId] = gate = new LeadGate();
-            gate.Users++;
-        }
-        try
-        {
-            await gate.Lock.WaitAsync(cancellationToken);
-            try
-            {
-                return await work();
-            }
-            finally
-            {
-                gate.Lock.Release();
-            }
-        }
-        finally
-        {
-            lock (_gates)
-            {
-                if (--gate.Users == 0)
-                {
-                    _gates.Remove(leadId);
-                    gate.Dispose();
-                }
-            }
-        }
-    }
+    private readonly KeyedGate _gate = new();
 
     /// <param name="change">
     /// The balance after the change and the points it moves (negative for a spend or take-back), from the balance
@@ -83,7 +41,7 @@ internal sealed class PointsLedger(FunnelTables tables)
     public Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyAsync(
         string leadId, string sourceId, string kind, string reason, DateTimeOffset at,
         Func<PointsBalance, (PointsBalance After, long Points, string? Reason)?> change, CancellationToken cancellationToken) =>
-        OneAtATimeAsync(leadId, () => ApplyNowAsync(leadId, sourceId, kind, reason, at, change, cancellationToken), cancellationToken);
+        _gate.RunAsync(leadId, () => ApplyNowAsync(leadId, sourceId, kind, reason, at, change, cancellationToken), cancellationToken);
 
     private async Task<(LedgerOutcome Outcome, PointsBalance Balance, PointsEntry? Entry)> ApplyNowAsync(
         string leadId, string sourceId, string kind, string reason, DateTimeOffset at,

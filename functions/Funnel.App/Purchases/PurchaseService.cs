@@ -23,7 +23,7 @@ internal enum PurchaseOutcome
 
 /// <summary>
 /// Counts a purchase exactly once and credits it to the store and clerk that earned it. Storage work:
-/// 1. a point read of the purchase record at the selling store: there and complete → a duplicate, done (step 5 is
+/// 1. a point read of the purchase record at the selling store: there and complete → a duplicate, done (steps 5 and 6 are
 ///    repeated only by a redelivery, the one message that may have stopped before it: see <see cref="RepeatAsync"/>);
 /// 2. a point read of the lead's membership at the selling store; only if it does not earn the credit, the
 ///    lead's index and its memberships elsewhere (the cross-store rule);
@@ -32,13 +32,15 @@ internal enum PurchaseOutcome
 /// 4. for a cross-store credit only: the recruiting store's lane writes a credit marker with the conversion,
 ///    then the record is marked complete. A redelivery after a crash in between finishes the credit (the
 ///    marker makes it happen once);
-/// 5. the credited lead's journey at the credited store converts (event id "purchase:{store}:{id}", so a redelivery
+/// 5. the buyer's points (any lead), and the credited lead's KOC, if a KOC recruited them at the credited store (each
+///    keyed by the purchase, so applied once);
+/// 6. the credited lead's journey at the credited store converts (event id "purchase:{store}:{id}", so a redelivery
 ///    after a crash finishes that step once).
 /// The record keeps the purchase's fingerprint: a message with a recorded id and other content is a conflict (counted,
 /// poisoned with what differs), never a second sale and never a change to the first. Refunds: PurchaseService.Refunds.cs.
 /// </summary>
 internal sealed partial class PurchaseService(
-    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, Points.PointsAwards points, TimeProvider time,
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, Points.PointsAwards points, Kocs.KocCredits kocs, TimeProvider time,
     ILogger<PurchaseService> logger)
 {
     private const string Complete = "complete";
@@ -87,6 +89,8 @@ internal sealed partial class PurchaseService(
             ["Fingerprint"] = fingerprint,
             // The lead whose points the sale earns: any lead, credited or not (a purchase after the window still earns).
             ["PointsLeadId"] = known ? leadId : null,
+            // The KOC who recruited the credited lead at the credited store, credited with the purchase too.
+            ["CreditedKocId"] = decision.Kind == AttributionKind.None ? null : credited?.Member.KocId,
         };
         var committed = await lanes.CommitPurchaseAsync(purchase.StoreId, sale,
             decision.Kind == AttributionKind.SameStore ? credited!.Value.ETag : default, record).WaitAsync(cancellationToken);
@@ -97,6 +101,7 @@ internal sealed partial class PurchaseService(
             await MarkCompleteAsync(purchase, cancellationToken);
         }
         if (known) await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
+        if (record["CreditedKocId"] is string kocId) await CreditKocAsync(purchase, decision.StoreId!, kocId, leadId, cancellationToken);
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());
         return PurchaseOutcome.Counted;
@@ -133,6 +138,10 @@ internal sealed partial class PurchaseService(
         }
         // A redelivery may follow a stop before the points or the conversion (the message is acknowledged after both): each applies once.
         if (redelivered) await RepeatPointsAsync(purchase, record, cancellationToken);
+        if (redelivered && !purchase.IsRefund && record.GetString("CreditedKocId") is { } kocId)
+        {
+            await CreditKocAsync(purchase, record.GetString("CreditedStoreId")!, kocId, record.GetString("LeadId")!, cancellationToken);
+        }
         if (redelivered && !purchase.IsRefund) await ConvertAsync(purchase, record.GetString("CreditedStoreId"), record.GetString("LeadId"), cancellationToken);
         Record("duplicate");
         return PurchaseOutcome.Duplicate;
@@ -145,6 +154,13 @@ internal sealed partial class PurchaseService(
     /// </summary>
     private static bool AlreadyConverted(Core.Scans.Member? before) =>
         before is { IsConverted: true, LastPurchaseAt: { } lastPurchase } && lastPurchase >= before.LastScanAt;
+
+    /// <summary>The KOC who recruited the credited lead there: a purchase on their card, dated in the credited store's month (applied once per purchase).</summary>
+    private async Task CreditKocAsync(Purchase purchase, string creditedStoreId, string kocId, string leadId, CancellationToken cancellationToken)
+    {
+        var zone = (await lanes.GetSettingsAsync(creditedStoreId, cancellationToken))?.Policy.TimeZone ?? TimeZoneInfo.Utc;
+        await kocs.PurchasedAsync(creditedStoreId, kocId, leadId, purchase.StoreId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, zone, cancellationToken);
+    }
 
     /// <summary>The credited lead's journey at the credited store ends converted (applied once per purchase).</summary>
     private async Task ConvertAsync(Purchase purchase, string? creditedStoreId, string? leadId, CancellationToken cancellationToken)

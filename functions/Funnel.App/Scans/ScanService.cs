@@ -27,7 +27,7 @@ namespace Funnel.App.Scans;
 ///    is read from the journey row.
 /// </summary>
 internal sealed class ScanService(
-    LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, Points.PointsAwards points, TimeProvider time)
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, Points.PointsAwards points, Kocs.KocCredits kocs, TimeProvider time)
 {
     public const string MeterName = "Funnel.Scans";
     private static readonly Meter Meter = new(MeterName);
@@ -47,6 +47,7 @@ internal sealed class ScanService(
 
         var known = committer.KnownMember(code.StoreId, leadId) ?? await leads.ReadMemberAsync(code.StoreId, leadId, cancellationToken);
         var isNewLead = false;
+        string? kocId = null;
         JourneyStage? stage = null;
         if (known is null)
         {
@@ -56,15 +57,21 @@ internal sealed class ScanService(
             await points.JoinedAsync(leadId, now, cancellationToken);
             // Through a lead's share code: a lead new to the brand earns its referrer the share's points (once; not oneself). A
             // retry after this scan linked the lead finds it linked to this store alone, so it still counts as new.
-            if (Core.Points.Referrals.ReferrerOf(code.Channel) is { } referrer && referrer != leadId
+            if (Core.Kocs.LeadChannel.Referral.LeadOf(code.Channel) is { } referrer && referrer != leadId
                 && (isNewLead || await leads.GetIndexAsync(leadId, cancellationToken) is { FirstStoreId: var first, StoreIds: [var only] } && first == code.StoreId && only == code.StoreId))
             {
                 await points.ReferredAsync(referrer, leadId, now, cancellationToken);
             }
+            // Through a KOC's code: the KOC's recruit while the KOC has room (once; a retry finds it recorded), else the store's alone.
+            if (Core.Kocs.LeadChannel.Koc.LeadOf(code.Channel) is { } koc && koc != leadId
+                && await kocs.RecruitAsync(code.StoreId, koc, leadId, now, store.Policy.TimeZone, cancellationToken))
+            {
+                kocId = koc;
+            }
             stage = JourneyStage.Awareness;
         }
 
-        var input = new ScanInput(leadId, scanId, code, isNewLead, known?.Member);
+        var input = new ScanInput(leadId, scanId, code, isNewLead, known?.Member, kocId);
         var committed = (await committer.CommitScanAsync(code.StoreId, input, known?.ETag ?? default).WaitAsync(cancellationToken)).Result;
         leads.RememberMember(code.StoreId, leadId);
         if (known is not null && (!committed.Replayed || scanId is not null))

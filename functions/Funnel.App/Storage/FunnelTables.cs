@@ -22,6 +22,7 @@ internal sealed class FunnelTables
         Identities = Service.GetTableClient(connection.TablePrefix + "identities");
         Deliveries = Service.GetTableClient(connection.TablePrefix + "deliveries");
         Points = Service.GetTableClient(connection.TablePrefix + "points");
+        Kocs = Service.GetTableClient(connection.TablePrefix + "kocs");
     }
 
     public TableServiceClient Service { get; }
@@ -47,5 +48,8 @@ internal sealed class FunnelTables
     /// <summary>One partition per lead (brand-wide): its points balance and ledger entries (<see cref="Points.PointsLedger"/>).</summary>
     public TableClient Points { get; }
 
-    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries, Points];
+    /// <summary>One partition per store: its KOCs' profiles, monthly cards, credit entries and assessments (<see cref="Kocs.KocLedger"/>).</summary>
+    public TableClient Kocs { get; }
+
+    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries, Points, Kocs];
 }

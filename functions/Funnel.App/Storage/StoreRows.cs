@@ -146,6 +146,7 @@ internal static class StoreRows
         ["NewToBrand"] = m.NewToBrand,
         ["Purchases"] = m.Purchases,
         ["LastPurchaseAt"] = m.LastPurchaseAt,
+        ["KocId"] = m.KocId,
     };
 
     public static Member ToMember(TableEntity e) => new(
@@ -162,7 +163,8 @@ internal static class StoreRows
         e.GetString("FirstScanId"),
         e.GetBoolean("NewToBrand") ?? false,
         e.GetInt32("Purchases") ?? 0,
-        e.GetDateTimeOffset("LastPurchaseAt"));
+        e.GetDateTimeOffset("LastPurchaseAt"),
+        e.GetString("KocId"));
 
     private static string[] SplitList(string? s) =>
         string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);

@@ -74,7 +74,8 @@ public static class ScanPlanner
         TagsOf(input),
         [],
         input.ScanId,
-        input.IsNewLead);
+        input.IsNewLead,
+        KocId: input.KocId);
 
     /// <summary>
     /// A returning lead keeps its recruiting clerk; a lead first recruited by a store code is taken over

@@ -48,6 +48,13 @@ internal static class AuthorizationMatrix
         For("POST", "/api/leads/{leadId}/share-code", Roles.Hq, Roles.Store, Roles.Clerk),
         For("PUT", "/api/programme/points", Roles.Hq),
         For("GET", "/api/programme/points", Roles.Hq, Roles.Store, Roles.Clerk),
+
+        // KOCs: the store's staff promote their own store's shoppers; HQ sets the thresholds and reads every store's
+        // scorecards (store and clerk tokens read only their own store's, with ?storeId=: Kocs/KocTests.cs).
+        For("PUT", "/api/stores/{storeId}/kocs/{leadId}", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/kocs", Roles.Hq),
+        For("PUT", "/api/programme/kocs", Roles.Hq),
+        For("GET", "/api/programme/kocs", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", Roles.Hq, Roles.Store, Roles.Clerk),
 
         // Campaigns are HQ's; the store's staff list, ack and share what was pushed to them; a share link is public.

@@ -139,6 +139,20 @@ internal static class ContractWalk
         await (await app.As(Roles.Pos, "s1").PostAsync($"/api/leads/{leadId}/share-code", null)).Problem(HttpStatusCode.Forbidden);
         await (await app.As(Roles.Clerk, "s2", "c9").PostAsync($"/api/leads/{leadId}/share-code", null)).Problem(HttpStatusCode.NotFound);
 
+        // KOCs: a promotion with its code, HQ's thresholds, the scorecards of a store and of the chain.
+        await (await hq.PutAsJsonAsync($"/api/stores/s1/kocs/{leadId}", new { quota = 10 })).Json(HttpStatusCode.OK);
+        await (await hq.PutAsJsonAsync($"/api/stores/s1/kocs/{leadId}", new { quota = 0 })).Problem(HttpStatusCode.BadRequest);
+        await (await hq.PutAsJsonAsync("/api/stores/s1/kocs/0123456789abcdef0123456789abcdef", new { quota = 10 })).Problem(HttpStatusCode.NotFound);
+        await (await app.As(Roles.Clerk, "s2", "c9").PutAsJsonAsync($"/api/stores/s1/kocs/{leadId}", new { quota = 10 })).Problem(HttpStatusCode.Forbidden);
+        await (await hq.PutAsJsonAsync("/api/programme/kocs", new { raiseBy = 2.5 })).Json(HttpStatusCode.OK);
+        await (await hq.PutAsJsonAsync("/api/programme/kocs", new { raiseBy = 0 })).Problem(HttpStatusCode.BadRequest);
+        await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/programme/kocs")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync("/api/kocs?storeId=s1")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync("/api/kocs")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync("/api/kocs?month=2026")).Problem(HttpStatusCode.BadRequest);
+        await (await hq.GetAsync("/api/kocs?storeId=nowhere")).Problem(HttpStatusCode.NotFound);
+        await (await app.As(Roles.Store, "s1").GetAsync("/api/kocs")).Problem(HttpStatusCode.Forbidden);
+
         await (await hq.GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks?clerkId=c2")).Problem(HttpStatusCode.Forbidden);

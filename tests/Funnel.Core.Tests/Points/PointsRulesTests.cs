@@ -50,7 +50,7 @@ public sealed class PointsRulesTests
     [InlineData("ref-0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef")]
     [InlineData("ref-not-a-lead", null)]
     [InlineData("poster", null)]
-    public void AShareCodesChannel_NamesItsReferrer(string channel, string? referrer) => Assert.Equal(referrer, Referrals.ReferrerOf(channel));
+    public void AShareCodesChannel_NamesItsReferrer(string channel, string? referrer) => Assert.Equal(referrer, Funnel.Core.Kocs.LeadChannel.Referral.LeadOf(channel));
 
     [Fact]
     public void ABalance_IsNeverOverdrawn_AndATakeBackBeyondItIsDebtPaidByTheNextAward()
