@@ -25,6 +25,7 @@ internal static class KocsApi
         app.MapGet("/api/kocs", GetKocs).WithName("GetKocs").WithTags("KOCs")
             .RequireAuthorization(p => p.RequireRole(Roles.Hq, Roles.Store, Roles.Clerk)).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapKocCandidatesApi();
         app.MapPut("/api/programme/kocs", PutThresholds).WithName("PutKocThresholds").WithTags("KOCs").RequireAuthorization(p => p.RequireRole(Roles.Hq));
         app.MapGet("/api/programme/kocs", GetThresholds).WithName("GetKocThresholds").WithTags("KOCs")
             .RequireAuthorization(p => p.RequireRole(Roles.Hq, Roles.Store, Roles.Clerk));

@@ -113,7 +113,7 @@ internal static class PointsApi
 
     /// <summary>
     /// The lead's personal share code: an entry code of its store (the session's, or the lead's first) whose channel
-    /// names it (<see cref="Referrals"/>). A new lead who scans it earns the referrer the share's points and carries the
+    /// names it (<see cref="Core.Kocs.LeadChannel.Referral"/>). A new lead who scans it earns the referrer the share's points and carries the
     /// tag; a returning lead, or the referrer, earns nothing. The same lead and store always give the same code.
     /// </summary>
     internal static async Task<Results<Created<Apis.CodesApi.CodeResponse>, ProblemHttpResult>> PostShareCode(
@@ -125,9 +125,8 @@ internal static class PointsApi
         var storeId = caller!.StoreId is { Length: > 0 } own ? own : (await leads.GetIndexAsync(leadId, cancellationToken))?.FirstStoreId;
         if (storeId is null) return Problems.NotFound($"No lead '{leadId}' is known.");
         var code = signer.Sign(new EntryCode(storeId, null, null, Core.Kocs.LeadChannel.Referral.ChannelFor(leadId)));
-        var baseUrl = PublicUrls.Base(http.Request, options);
-        var qr = $"{baseUrl}/api/codes/{code}/qr.png";
-        return TypedResults.Created(qr, new Apis.CodesApi.CodeResponse(code, $"{baseUrl}/s/{code}", qr));
+        var response = Apis.CodesApi.Response(code, http.Request, options);
+        return TypedResults.Created(response.QrPngUrl, response);
     }
 
     /// <summary>The shopper's own session, hq, or the staff of a store the lead belongs to (anyone else: refused, or as if no such lead).</summary>

@@ -22,7 +22,11 @@ internal sealed class PointsAwards(PointsProgramme programme, PointsLedger ledge
     public async Task TrialCompletedAsync(string leadId, string storeId, int version, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var points = (await programme.InEffectAsync(at, cancellationToken)).TrialCompleted;
-        if (points > 0) await AwardAsync(leadId, $"trial:{storeId}:{version}", "trial-completed", $"completed a guided trial at {storeId}", points, at, cancellationToken);
+        if (points > 0)
+        {
+            await ledger.ApplyAsync(leadId, $"trial:{storeId}:{version}", "trial-completed", $"completed a guided trial at {storeId}", at,
+                b => (b.Award(points) with { Trials = b.Trials + 1 }, points, null), cancellationToken);
+        }
     }
 
     public async Task PurchasedAsync(string leadId, string purchaseId, decimal amount, DateTimeOffset at, CancellationToken cancellationToken)

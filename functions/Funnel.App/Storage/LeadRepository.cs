@@ -44,6 +44,18 @@ internal sealed class LeadRepository(FunnelTables tables)
         return row.HasValue ? (StoreRows.ToMember(row.Value!), row.Value!.ETag) : null;
     }
 
+    /// <summary>The store's members' lead ids, at most <paramref name="limit"/> (one range query that brings back the ids alone).</summary>
+    public async Task<List<string>> MemberIdsAsync(string storeId, int limit, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var row in tables.Stores.QueryAsync<TableEntity>(StoreRows.PrefixFilter(storeId, StoreRows.MemberPrefix), select: ["LeadId"], cancellationToken: cancellationToken))
+        {
+            if (row.GetString("LeadId") is { } id) ids.Add(id);
+            if (ids.Count >= limit) break;
+        }
+        return ids;
+    }
+
     /// <summary>
     /// Links the lead to a store, creating the index row if this is the lead's first scan anywhere (one insert,
     /// the common case). Idempotent. Returns true when this call created the row (the shopper is new to the brand).

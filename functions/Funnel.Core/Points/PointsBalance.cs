@@ -3,9 +3,10 @@ namespace Funnel.Core.Points;
 /// <summary>
 /// A lead's points: <see cref="Balance"/> (never below zero), what was earned and spent in all, and <see cref="Debt"/>:
 /// points a refund took back that the balance did not hold (recorded, and paid from the next awards first).
-/// <see cref="ReferralDay"/> and <see cref="ReferralsThatDay"/> count the leads it recruited by sharing on its latest day of them.
+/// <see cref="ReferralDay"/> and <see cref="ReferralsThatDay"/> count the leads it recruited by sharing on its latest day of them,
+/// <see cref="Referrals"/> all it ever recruited so, and <see cref="Trials"/> the guided trials it completed (engagement, for KOC candidates).
 /// </summary>
-public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt, DateOnly? ReferralDay = null, int ReferralsThatDay = 0)
+public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt, DateOnly? ReferralDay = null, int ReferralsThatDay = 0, long Referrals = 0, long Trials = 0)
 {
     public static readonly PointsBalance Empty = new(0, 0, 0, 0);
 
@@ -31,7 +32,7 @@ public sealed record PointsBalance(long Balance, long Earned, long Spent, long D
     public (PointsBalance After, long Points) Referral(DateOnly day, long points, int cap)
     {
         var count = ReferralDay == day ? ReferralsThatDay : 0;
-        var after = this with { ReferralDay = day, ReferralsThatDay = count + 1 };
+        var after = this with { ReferralDay = day, ReferralsThatDay = count + 1, Referrals = Referrals + 1 };
         return count >= cap ? (after, 0) : (after.Award(points), points);
     }
 

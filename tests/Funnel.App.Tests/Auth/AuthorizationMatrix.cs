@@ -52,6 +52,7 @@ internal static class AuthorizationMatrix
         // KOCs: the store's staff promote their own store's shoppers; HQ sets the thresholds and reads every store's
         // scorecards (store and clerk tokens read only their own store's, with ?storeId=: Kocs/KocTests.cs).
         For("PUT", "/api/stores/{storeId}/kocs/{leadId}", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/stores/{storeId}/koc-candidates", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/kocs", Roles.Hq),
         For("PUT", "/api/programme/kocs", Roles.Hq),
         For("GET", "/api/programme/kocs", Roles.Hq, Roles.Store, Roles.Clerk),

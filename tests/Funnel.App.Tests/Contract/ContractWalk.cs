@@ -152,6 +152,9 @@ internal static class ContractWalk
         await (await hq.GetAsync("/api/kocs?month=2026")).Problem(HttpStatusCode.BadRequest);
         await (await hq.GetAsync("/api/kocs?storeId=nowhere")).Problem(HttpStatusCode.NotFound);
         await (await app.As(Roles.Store, "s1").GetAsync("/api/kocs")).Problem(HttpStatusCode.Forbidden);
+        await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/koc-candidates")).Json(HttpStatusCode.OK);
+        await (await hq.GetAsync("/api/stores/s1/koc-candidates?limit=500")).Problem(HttpStatusCode.BadRequest);
+        await (await hq.GetAsync("/api/stores/nowhere/koc-candidates")).Problem(HttpStatusCode.NotFound);
 
         await (await hq.GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);
         await (await app.As(Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/tasks")).Json(HttpStatusCode.OK);

@@ -21,7 +21,7 @@ public sealed class KocTests(AzuriteFixture azurite)
         var hq = app.Hq();
         await hq.CreateStore("s1");
         await hq.CreateClerk("s1", "c1");
-        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, perUnitAmount = 1m })).Json(HttpStatusCode.OK);
+        await (await hq.PutAsJsonAsync("/api/programme/points", new { joining = 10, shareRecruited = 5, perUnitAmount = 1m })).Json(HttpStatusCode.OK);
         app.Time.Advance(TimeSpan.FromMinutes(1));
         return (app, hq, await hq.CreateCode("s1", "c1"));
     }
@@ -87,6 +87,26 @@ public sealed class KocTests(AzuriteFixture azurite)
         var card = (await Cards(hq))[koc];
         Assert.Equal((5L, 5L, 19L), (card.GetProperty("served").GetInt64(), card.GetProperty("recruited").GetInt64(), card.GetProperty("overQuota").GetInt64()));
         Assert.Equal(25, (await hq.Funnel("s1")).GetProperty("leads").GetInt64()); // every one is the store's
+    }
+
+    [Fact]
+    public async Task Candidates_AreTheStoresOtherShoppers_RankedBySharesThenTrialsThenPoints()
+    {
+        var (app, hq, clerkCode) = await StartAsync(azurite);
+        await using var _ = app;
+        var koc = await app.Anonymous().ScanLead(clerkCode, "13900000400");
+        await PromoteAsync(hq, koc, quota: 5);
+        var (sharer, shopper) = await app.ShopperScan(clerkCode, "13900000401");
+        var share = await (await shopper.PostAsync($"/api/leads/{sharer}/share-code", null)).Json(HttpStatusCode.Created);
+        var recruited = await app.Anonymous().ScanLead(share.GetProperty("code").GetString()!, "13900000402");
+        var plain = await app.Anonymous().ScanLead(clerkCode, "13900000403");
+
+        var answer = await (await app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/koc-candidates")).Json(HttpStatusCode.OK);
+        var ranked = answer.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal(4, answer.GetProperty("membersRead").GetInt32());
+        Assert.Equal([sharer, .. new[] { recruited, plain }.Order(StringComparer.Ordinal)], ranked.Select(c => c.GetProperty("leadId").GetString()));
+        Assert.Equal((1L, 15L), (ranked[0].GetProperty("sharesRecruited").GetInt64(), ranked[0].GetProperty("pointsEarned").GetInt64()));
+        await (await app.As(Funnel.App.Auth.Roles.Clerk, "s1", "c1").GetAsync("/api/stores/s1/koc-candidates?limit=0")).Json(HttpStatusCode.BadRequest);
     }
 
     [Fact]
