@@ -55,6 +55,8 @@ internal static class HostingExtensions
         services.AddSingleton<Points.PointsProgramme>();
         services.AddSingleton<Points.PointsLedger>();
         services.AddSingleton<Points.PointsAwards>();
+        services.AddSingleton<Points.PointsExpirySchedule>();
+        services.AddSingleton<Points.ExpirePoints>();
         services.AddSingleton<Kocs.KocLedger>();
         services.AddSingleton<Kocs.KocCredits>();
         services.AddSingleton<Kocs.KocAssessor>();

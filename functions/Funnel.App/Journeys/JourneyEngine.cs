@@ -59,6 +59,8 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(CommitJourneyStep.Name, CommitJourneyStep.Version, services.GetRequiredService<CommitJourneyStep>));
         _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(Kocs.KocMonthOrchestration.Name, Kocs.KocMonthOrchestration.Version, () => new Kocs.KocMonthOrchestration()));
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(Kocs.AssessKocMonth.Name, Kocs.AssessKocMonth.Version, services.GetRequiredService<Kocs.AssessKocMonth>));
+        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(Points.PointsExpiryOrchestration.Name, Points.PointsExpiryOrchestration.Version, () => new Points.PointsExpiryOrchestration()));
+        _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(Points.ExpirePoints.Name, Points.ExpirePoints.Version, services.GetRequiredService<Points.ExpirePoints>));
         _logger = loggers.CreateLogger<JourneyEngine>();
         _runWorker = settings.Worker;
     }

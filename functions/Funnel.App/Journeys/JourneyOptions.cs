@@ -68,12 +68,13 @@ internal sealed class JourneyOptions
     public int StepsPerGeneration { get; set; } = JourneyOrchestration.DefaultStepsPerGeneration;
 
     /// <summary>
-    /// The longest a store's month-end KOC assessment sleeps before it looks at the app's clock again (default a day):
-    /// it wakes at the month's end, or sooner to look whether the month is over (a store may change its time zone; a
-    /// test runs a clock of its own). At most 6 days, the longest a storage queue hides a timer.
+    /// The longest the engine's instances that act at a moment (a store's KOC month end, a lead's points expiry) sleep
+    /// before they look at the app's clock again (see EngineSleep): they wake at their moment, or after this long to
+    /// look again (a store may change its time zone, HQ may turn expiry on; a test runs a clock of its own). At most 6
+    /// days (the default), the longest a storage queue hides a timer.
     /// </summary>
     [Range(1, 518_400)]
-    public int MonthEndLookSeconds { get; set; } = 86_400;
+    public int LookSeconds { get; set; } = 518_400;
 
     /// <summary>Activities (journey steps being committed) an instance runs at once; a store lane batches those of one store.</summary>
     [Range(1, 1000)]

@@ -5,7 +5,7 @@ using Funnel.Core.Journeys;
 namespace Funnel.App.Kocs;
 
 /// <param name="DueAt">When <paramref name="Month"/> ends in the store's time zone (app time).</param>
-/// <param name="LookSeconds">The longest it sleeps before it looks at the app's clock again (JourneyOptions.MonthEndLookSeconds).</param>
+/// <param name="LookSeconds">The longest it sleeps before it looks at the app's clock again (JourneyOptions.LookSeconds).</param>
 /// <param name="NotYet">The last look found the month not over by the app's clock (a timer can fire early, a store can change its time zone, a test's clock is its own): sleep before the next.</param>
 internal sealed record KocMonthInput(string StoreId, string Month, DateTimeOffset DueAt, JourneyClock Clock, int LookSeconds, bool NotYet = false);
 
@@ -16,10 +16,10 @@ internal sealed record KocMonthResult(string Month, DateTimeOffset DueAt, bool A
 
 /// <summary>
 /// A store's month-end KOC assessment on the durable engine, one instance per store (started when its first KOC is
-/// promoted): a durable timer until the store-local month ends, or for at most <c>Journeys:MonthEndLookSeconds</c> (a
-/// day), then the <see cref="AssessKocMonth"/> activity, which decides by the app's clock whether the month is over
-/// (assessed: the next month; not yet: the same month again), then it continues as new. Each generation is a timer and
-/// an activity, so its history never grows; a store costs about 30 looks a month.
+/// promoted): it sleeps until the store-local month ends (<see cref="EngineSleep"/>), then runs the
+/// <see cref="AssessKocMonth"/> activity, which decides by the app's clock whether the month is over (assessed: the next
+/// month; not yet: the same month again), then it continues as new. Each generation is a timer and an activity, so its
+/// history never grows.
 /// </summary>
 internal sealed class KocMonthOrchestration : TaskOrchestration<string, string, string, string>
 {
@@ -32,10 +32,7 @@ internal sealed class KocMonthOrchestration : TaskOrchestration<string, string, 
     {
         ArgumentNullException.ThrowIfNull(context);
         var start = JourneyJson.Read<KocMonthInput>(input);
-        var now = context.CurrentUtcDateTime;
-        var due = start.Clock.ToReal(start.DueAt).UtcDateTime;
-        var look = now.AddSeconds(start.LookSeconds);
-        if (due > now || start.NotYet) await context.CreateTimer(due > now && due < look ? due : look, start.Month);
+        await EngineSleep.UntilAsync(context, start.Clock, start.DueAt, start.LookSeconds, start.NotYet, start.Month);
         var result = JourneyJson.Read<KocMonthResult>(await context.ScheduleWithRetry<string>(AssessKocMonth.Name, AssessKocMonth.Version,
             JourneyOrchestration.CommitRetry, JourneyJson.Write(new KocMonthRequest(start.StoreId, start.Month))));
         context.ContinueAsNew(Version, JourneyJson.Write(start with { Month = result.Month, DueAt = result.DueAt, NotYet = !result.Assessed }));

@@ -25,7 +25,7 @@ internal sealed class KocSchedule(JourneyEngine engine, JourneyClock clock, IOpt
     {
         ArgumentNullException.ThrowIfNull(store);
         var month = KocMonth.Of(time.GetUtcNow(), store.Policy.TimeZone);
-        var input = new KocMonthInput(store.StoreId, month.ToString(), month.EndIn(store.Policy.TimeZone), clock, options.Value.MonthEndLookSeconds);
+        var input = new KocMonthInput(store.StoreId, month.ToString(), month.EndIn(store.Policy.TimeZone), clock, options.Value.LookSeconds);
         return engine.Client.CreateOrchestrationInstanceAsync(KocMonthOrchestration.Name, KocMonthOrchestration.Version,
             KocMonthOrchestration.InstanceId(store.StoreId), JourneyJson.Write(input), null, JourneyService.NotToStartAgain).WaitAsync(cancellationToken);
     }

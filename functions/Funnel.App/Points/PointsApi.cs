@@ -42,6 +42,7 @@ internal static class PointsApi
         v.Range("trialCompleted", body.TrialCompleted, 0, PointsRules.MaxPointsPerEvent);
         v.Range("shareRecruited", body.ShareRecruited, 0, PointsRules.MaxPointsPerEvent);
         v.Range("referralDailyCap", body.ReferralDailyCap, 0, 1000);
+        v.Range("expireAfterDays", body.ExpireAfterDays, 0, PointsRules.MaxExpireAfterDays);
         if (body.PerUnitAmount is < 0 or > 1000) v.Add("perUnitAmount", "perUnitAmount is the points per unit of purchase amount, 0 to 1000 (e.g. 1: a point per yuan).");
         var earliest = time.GetUtcNow() + TimeSpan.FromSeconds(PointsProgramme.CacheSeconds);
         if (body.EffectiveFrom is { } from && from < earliest)
@@ -52,6 +53,7 @@ internal static class PointsApi
         await programme.SaveAsync(new PointsRules(body.Joining ?? 0, body.TrialCompleted ?? 0, body.ShareRecruited ?? 0, body.PerUnitAmount ?? 0, body.EffectiveFrom ?? earliest)
         {
             ReferralDailyCap = body.ReferralDailyCap ?? 10,
+            ExpireAfterDays = body.ExpireAfterDays ?? 0,
         }, cancellationToken);
         return TypedResults.Ok(await RulesAsync(programme, time, cancellationToken));
     }
@@ -144,7 +146,7 @@ internal static class PointsApi
         return (caller, null);
     }
 
-    internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom, int? ReferralDailyCap);
+    internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom, int? ReferralDailyCap, int? ExpireAfterDays);
 
     /// <summary>inEffect: the rules now (null before the first version takes effect); versions: every version, newest first.</summary>
     internal sealed record RulesResponse(PointsRules? InEffect, List<PointsRules> Versions);

@@ -11,28 +11,30 @@ namespace Funnel.App.Points;
 /// journey step that completed it ("trial:{store}:{version}"); a share that recruits a new lead earns its referrer
 /// ("referral:{new lead}", capped a day).
 /// </summary>
-internal sealed class PointsAwards(PointsProgramme programme, PointsLedger ledger)
+internal sealed class PointsAwards(PointsProgramme programme, PointsLedger ledger, PointsExpirySchedule expiry)
 {
     public async Task JoinedAsync(string leadId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var points = (await programme.InEffectAsync(at, cancellationToken)).Joining;
-        if (points > 0) await AwardAsync(leadId, "join", "join", "joined the community", points, at, cancellationToken);
+        var rules = await programme.InEffectAsync(at, cancellationToken);
+        if (rules.Joining > 0) await AwardAsync(leadId, "join", "join", "joined the community", rules.Joining, rules, at, cancellationToken);
     }
 
     public async Task TrialCompletedAsync(string leadId, string storeId, int version, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var points = (await programme.InEffectAsync(at, cancellationToken)).TrialCompleted;
+        var rules = await programme.InEffectAsync(at, cancellationToken);
+        var points = rules.TrialCompleted;
         if (points > 0)
         {
-            await ledger.ApplyAsync(leadId, $"trial:{storeId}:{version}", "trial-completed", $"completed a guided trial at {storeId}", at,
+            await EarnAsync(leadId, $"trial:{storeId}:{version}", "trial-completed", $"completed a guided trial at {storeId}", rules, at,
                 b => (b.Award(points) with { Trials = b.Trials + 1 }, points, null), cancellationToken);
         }
     }
 
     public async Task PurchasedAsync(string leadId, string purchaseId, decimal amount, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var points = (await programme.InEffectAsync(at, cancellationToken)).ForPurchase(amount);
-        if (points > 0) await AwardAsync(leadId, "purchase:" + purchaseId, "purchase", $"purchase {purchaseId}", points, at, cancellationToken);
+        var rules = await programme.InEffectAsync(at, cancellationToken);
+        var points = rules.ForPurchase(amount);
+        if (points > 0) await AwardAsync(leadId, "purchase:" + purchaseId, "purchase", $"purchase {purchaseId}", points, rules, at, cancellationToken);
     }
 
     /// <summary>
@@ -44,7 +46,7 @@ internal sealed class PointsAwards(PointsProgramme programme, PointsLedger ledge
         var rules = await programme.InEffectAsync(at, cancellationToken);
         if (rules.ShareRecruited <= 0) return;
         var day = DateOnly.FromDateTime(at.UtcDateTime);
-        await ledger.ApplyAsync(referrerId, "referral:" + newLeadId, "referral", "recruited a new lead by sharing", at, b =>
+        await EarnAsync(referrerId, "referral:" + newLeadId, "referral", "recruited a new lead by sharing", rules, at, b =>
         {
             var (after, points) = b.Referral(day, rules.ShareRecruited, rules.ReferralDailyCap);
             return (after, points, points == 0 ? $"recruited a new lead by sharing, past today's cap of {rules.ReferralDailyCap}: recorded, no points" : null);
@@ -61,6 +63,25 @@ internal sealed class PointsAwards(PointsProgramme programme, PointsLedger ledge
         await ledger.ApplyAsync(leadId, "refund:" + refundId, "refund", $"refund {refundId} of purchase {saleId}", at, b => (b.TakeBack(points), -points, null), cancellationToken);
     }
 
-    private async Task AwardAsync(string leadId, string sourceId, string kind, string reason, long points, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ledger.ApplyAsync(leadId, sourceId, kind, reason, at, b => (b.Award(points), points, null), cancellationToken);
+    private Task AwardAsync(string leadId, string sourceId, string kind, string reason, long points, PointsRules rules, DateTimeOffset at, CancellationToken cancellationToken) =>
+        EarnAsync(leadId, sourceId, kind, reason, rules, at, b => (b.Award(points), points, null), cancellationToken);
+
+    /// <summary>
+    /// Applies an award. While points expire, the lead's first award starts its expiry on the engine (the balance row
+    /// records it, in the award's transaction); a repeated award starts it again, since its first delivery may have
+    /// stopped between the two (starting it twice finds it).
+    /// </summary>
+    private async Task EarnAsync(string leadId, string sourceId, string kind, string reason, PointsRules rules, DateTimeOffset at,
+        Func<PointsBalance, (PointsBalance After, long Points, string? Reason)> change, CancellationToken cancellationToken)
+    {
+        var expires = rules.ExpireAfterDays > 0;
+        var scheduled = true;
+        var (outcome, _, _) = await ledger.ApplyAsync(leadId, sourceId, kind, reason, at, b =>
+        {
+            scheduled = b.ExpiryScheduled;
+            var (after, points, why) = change(b);
+            return (expires ? after with { ExpiryScheduled = true } : after, points, why);
+        }, cancellationToken);
+        if (expires && (outcome == LedgerOutcome.Repeated || !scheduled)) await expiry.StartAsync(leadId, cancellationToken);
+    }
 }

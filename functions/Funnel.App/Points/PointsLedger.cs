@@ -120,13 +120,14 @@ internal sealed class PointsLedger(FunnelTables tables)
     {
         ["Balance"] = b.Balance, ["Earned"] = b.Earned, ["Spent"] = b.Spent, ["Debt"] = b.Debt, ["Entries"] = entries,
         ["ReferralDay"] = b.ReferralDay?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["ReferralsThatDay"] = b.ReferralsThatDay,
-        ["Referrals"] = b.Referrals, ["Trials"] = b.Trials,
+        ["Referrals"] = b.Referrals, ["Trials"] = b.Trials, ["ExpiryScheduled"] = b.ExpiryScheduled,
     };
 
     private static PointsBalance BalanceOf(TableEntity row) =>
         new(row.GetInt64("Balance") ?? 0, row.GetInt64("Earned") ?? 0, row.GetInt64("Spent") ?? 0, row.GetInt64("Debt") ?? 0,
             row.GetString("ReferralDay") is { } day ? DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null,
-            row.GetInt32("ReferralsThatDay") ?? 0, row.GetInt64("Referrals") ?? 0, row.GetInt64("Trials") ?? 0);
+            row.GetInt32("ReferralsThatDay") ?? 0, row.GetInt64("Referrals") ?? 0, row.GetInt64("Trials") ?? 0,
+            row.GetBoolean("ExpiryScheduled") ?? false);
 
     private static TableEntity EntryRow(string leadId, PointsEntry e) => new(leadId, EntryPrefix + e.SourceId)
     {

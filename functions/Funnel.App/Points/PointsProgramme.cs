@@ -28,6 +28,7 @@ internal sealed class PointsProgramme(FunnelTables tables)
                 decimal.Parse(row.GetString("PerUnitAmount") ?? "0", CultureInfo.InvariantCulture), row.GetDateTimeOffset("EffectiveFrom") ?? default)
             {
                 ReferralDailyCap = row.GetInt32("ReferralDailyCap") ?? 10,
+                ExpireAfterDays = row.GetInt32("ExpireAfterDays") ?? 0,
             });
         }
         versions.Sort((a, b) => a.EffectiveFrom.CompareTo(b.EffectiveFrom));
@@ -46,7 +47,7 @@ internal sealed class PointsProgramme(FunnelTables tables)
         {
             ["Joining"] = rules.Joining, ["TrialCompleted"] = rules.TrialCompleted, ["ShareRecruited"] = rules.ShareRecruited,
             ["PerUnitAmount"] = rules.PerUnitAmount.ToString(CultureInfo.InvariantCulture), ["EffectiveFrom"] = rules.EffectiveFrom,
-            ["ReferralDailyCap"] = rules.ReferralDailyCap,
+            ["ReferralDailyCap"] = rules.ReferralDailyCap, ["ExpireAfterDays"] = rules.ExpireAfterDays,
         }, TableUpdateMode.Replace, cancellationToken);
         _cache = null;
     }

@@ -5,8 +5,10 @@ namespace Funnel.Core.Points;
 /// points a refund took back that the balance did not hold (recorded, and paid from the next awards first).
 /// <see cref="ReferralDay"/> and <see cref="ReferralsThatDay"/> count the leads it recruited by sharing on its latest day of them,
 /// <see cref="Referrals"/> all it ever recruited so, and <see cref="Trials"/> the guided trials it completed (engagement, for KOC candidates).
+/// <see cref="ExpiryScheduled"/>: the lead's expiry runs on the durable engine (started with its first award while points expire).
 /// </summary>
-public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt, DateOnly? ReferralDay = null, int ReferralsThatDay = 0, long Referrals = 0, long Trials = 0)
+public sealed record PointsBalance(long Balance, long Earned, long Spent, long Debt, DateOnly? ReferralDay = null, int ReferralsThatDay = 0, long Referrals = 0, long Trials = 0,
+    bool ExpiryScheduled = false)
 {
     public static readonly PointsBalance Empty = new(0, 0, 0, 0);
 
@@ -34,6 +36,13 @@ public sealed record PointsBalance(long Balance, long Earned, long Spent, long D
         var count = ReferralDay == day ? ReferralsThatDay : 0;
         var after = this with { ReferralDay = day, ReferralsThatDay = count + 1, Referrals = Referrals + 1 };
         return count >= cap ? (after, 0) : (after.Award(points), points);
+    }
+
+    /// <summary>Points that expired: from the balance (never below zero).</summary>
+    public PointsBalance Expire(long points)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(points);
+        return this with { Balance = Balance - Math.Min(points, Balance) };
     }
 
     /// <summary>A refund's take-back: from the balance as far as it goes, the rest recorded as debt.</summary>

@@ -13,6 +13,11 @@ public sealed record PointsRules(int Joining, int TrialCompleted, int ShareRecru
     /// <summary>How many recruiting shares of one lead earn points in a day (UTC); the ones past it are recorded with 0.</summary>
     public int ReferralDailyCap { get; init; } = 10;
 
+    /// <summary>Points expire this many days after they were earned, oldest first (0: never). The version in effect when they expire decides.</summary>
+    public int ExpireAfterDays { get; init; }
+
+    public const int MaxExpireAfterDays = 3650;
+
     /// <summary>No programme yet: nothing is awarded.</summary>
     public static readonly PointsRules None = new(0, 0, 0, 0, DateTimeOffset.MinValue);
 

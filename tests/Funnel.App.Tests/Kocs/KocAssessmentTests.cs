@@ -18,8 +18,8 @@ public sealed class KocAssessmentTests(AzuriteFixture azurite)
     [Fact]
     public async Task AtMonthEnd_TheEngineRaisesKeepsOrLowersEachQuota_ByHqsThresholds_AndRecordsWhy()
     {
-        // The engine looks at the app's (test) clock every second, not once a day.
-        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:MonthEndLookSeconds"] = "1" });
+        // The engine looks at the app's (test) clock every second, not every 6 days.
+        await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: new Dictionary<string, string?> { ["Journeys:LookSeconds"] = "1" });
         var hq = app.Hq();
         await hq.CreateStore("s1"); // UTC
         await hq.CreateClerk("s1", "c1");
