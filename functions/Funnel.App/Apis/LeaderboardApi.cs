@@ -68,16 +68,18 @@ internal static class LeaderboardApi
         var chain = rows.SelectMany(s => s.Rows).Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
         var revenue = rows.GroupBy(s => s.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.SelectMany(s => s.Rows).Sum(r => r.Counts.Revenue), StringComparer.Ordinal);
-        return TypedResults.Ok(new LeaderboardResponse(region,
-            rows.Length == 0 ? fromDay : rows.Min(r => r.From), rows.Length == 0 ? toDay : rows.Max(r => r.To),
-            ChainFunnel.From(list.Count, chain, revenue), storeRanks, clerkRanks));
+        var (first, last) = (rows.Length == 0 ? fromDay : rows.Min(r => r.From), rows.Length == 0 ? toDay : rows.Max(r => r.To));
+        // The chain's days are each store's local days; revenue per day only when every store sells in one currency.
+        var daily = Trend.Of(first, last, rows.SelectMany(s => s.Rows).Select(r => (r.Key.Day, r.Counts)), withRevenue: revenue.Count <= 1);
+        return TypedResults.Ok(new LeaderboardResponse(region, first, last, ChainFunnel.From(list.Count, chain, revenue), storeRanks, clerkRanks, daily));
     }
 
     private sealed record StoreCounters(
         string StoreId, string Name, string Region, string Currency, DateOnly From, DateOnly To, IReadOnlyList<(CounterKey Key, FunnelCounts Counts)> Rows);
 
     /// <summary><c>from</c>/<c>to</c>: the earliest and latest local day any listed store read (stores in other time zones may be a day apart).</summary>
-    internal sealed record LeaderboardResponse(string? Region, DateOnly From, DateOnly To, ChainFunnel Totals, List<StoreRank> Stores, List<ClerkRank> Clerks);
+    internal sealed record LeaderboardResponse(string? Region, DateOnly From, DateOnly To, ChainFunnel Totals, List<StoreRank> Stores, List<ClerkRank> Clerks,
+        List<TrendDay> Daily);
 
     /// <summary>
     /// The funnel of every listed store together (the HQ console's chain-wide funnel), same meanings as a store's;

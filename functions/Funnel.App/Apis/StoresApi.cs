@@ -186,29 +186,31 @@ internal static class StoresApi
         long TrialBooked, long TrialCompleted, long Questions, double? ServiceRate, long Complaints, double? ComplaintRate,
         long Purchases, decimal Revenue, long FirstPurchases, long Repurchases, long CrossStorePurchases, double? ConversionRate,
         long StoreSales, decimal StoreSalesRevenue, long Refunds, decimal RefundedAmount, long PurchaseConflicts,
-        List<ClerkFunnel> ByClerk)
+        List<ClerkFunnel> ByClerk,
+        List<TrendDay> Daily)
     {
         public static FunnelResponse Create(StoreSettings settings, DateOnly from, DateOnly to, IReadOnlyList<(CounterKey Key, FunnelCounts Counts)> rows)
         {
             var t = rows.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts);
             var byClerk = rows.Where(r => r.Key.ClerkId is not null)
                 .GroupBy(r => r.Key.ClerkId!, StringComparer.Ordinal)
-                .Select(g => ClerkFunnel.From(g.Key, g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts)))
+                .Select(g => ClerkFunnel.From(g.Key, g.Aggregate(default(FunnelCounts), (a, r) => a + r.Counts), Trend.Of(from, to, g.Select(r => (r.Key.Day, r.Counts)))))
                 .OrderByDescending(c => c.Revenue).ThenByDescending(c => c.Leads).ThenBy(c => c.ClerkId, StringComparer.Ordinal)
                 .ToList();
             return new FunnelResponse(settings.StoreId, from, to, settings.TimeZone, settings.Currency,
                 t.Scans, t.Leads, t.Joined, t.TrialsBooked, t.TrialsCompleted, t.Questions, t.ServiceRate, t.Complaints, t.ComplaintRate, t.Purchases, t.Revenue, t.FirstPurchases, t.Repurchases, t.CrossStorePurchases, t.ConversionRate,
-                t.StoreSales, t.StoreSalesRevenue, t.Refunds, t.RefundedAmount, t.PurchaseConflicts, byClerk);
+                t.StoreSales, t.StoreSalesRevenue, t.Refunds, t.RefundedAmount, t.PurchaseConflicts, byClerk, Trend.Of(from, to, rows.Select(r => (r.Key.Day, r.Counts))));
         }
     }
 
     /// <summary>serviceRate: questions answered by their deadline ÷ those answered or breached; complaintRate: complaints ÷ new leads.</summary>
     internal sealed record ClerkFunnel(
         string ClerkId, long Scans, long Leads, long Joined, long TrialBooked, long TrialCompleted, long Questions,
-        long Purchases, decimal Revenue, long FirstPurchases, long CrossStorePurchases, double? ConversionRate, double? ServiceRate, double? ComplaintRate)
+        long Purchases, decimal Revenue, long FirstPurchases, long CrossStorePurchases, double? ConversionRate, double? ServiceRate, double? ComplaintRate,
+        List<TrendDay> Daily)
     {
-        public static ClerkFunnel From(string clerkId, FunnelCounts c) =>
+        public static ClerkFunnel From(string clerkId, FunnelCounts c, List<TrendDay> daily) =>
             new(clerkId, c.Scans, c.Leads, c.Joined, c.TrialsBooked, c.TrialsCompleted, c.Questions,
-                c.Purchases, c.Revenue, c.FirstPurchases, c.CrossStorePurchases, c.ConversionRate, c.ServiceRate, c.ComplaintRate);
+                c.Purchases, c.Revenue, c.FirstPurchases, c.CrossStorePurchases, c.ConversionRate, c.ServiceRate, c.ComplaintRate, daily);
     }
 }

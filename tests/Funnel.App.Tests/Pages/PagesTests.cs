@@ -19,43 +19,7 @@ namespace Funnel.App.Tests.Pages;
 [Collection(AzuriteCollection.Name)]
 public sealed class PagesTests(AzuriteFixture azurite)
 {
-    /// <summary>The app on a real port and a browser, for one test.</summary>
-    private sealed class Harness(FunnelAppFactory app, Browser browser, string baseUrl) : IAsyncDisposable
-    {
-        public FunnelAppFactory App => app;
-
-        public Task<Person> Open(string test, bool phone = false) => browser.OpenAsync(baseUrl, test, phone);
-
-        public async ValueTask DisposeAsync()
-        {
-            await browser.DisposeAsync();
-            await app.DisposeAsync();
-        }
-    }
-
-    /// <param name="timeScale">Set: the app runs a scaled clock (the journeys' timers fire on it), not the test's fake one.</param>
-    private async Task<Harness> StartAsync(double? timeScale = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Triggers:LocalRunner"] = "true",
-            ["Triggers:MaxPollingIntervalMs"] = "100",
-            ["Funnel:PublicBaseUrl"] = "", // links and QR images on the app's own port
-            ["Funnel:GroupJoinUrlTemplate"] = "https://chat.example.com/join/{storeId}/{groupId}",
-        };
-        if (timeScale is { } scale) settings["Journeys:TimeScale"] = scale.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: settings, fakeClock: timeScale is null);
-        try
-        {
-            var baseUrl = app.StartOnPort();
-            return new Harness(app, await Browser.LaunchAsync(), baseUrl);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<PagesHarness> StartAsync(double? timeScale = null) => PagesHarness.StartAsync(azurite, timeScale);
 
     private static async Task<JsonElement> Ok(Task<HttpResponseMessage> call, HttpStatusCode status = HttpStatusCode.OK) => await (await call).Json(status);
 

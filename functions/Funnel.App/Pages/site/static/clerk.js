@@ -1,7 +1,9 @@
 // The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
-// code for the till, and the campaign assets to download and mark posted. A store manager's token sees the store.
+// code for the till, the campaign assets to download and mark posted, the store's KOCs and the candidates to promote. A store manager's token sees the store.
 import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, sendJourneyEvent, when } from "./common.js";
 import { signIn } from "./signin.js";
+import { drawTrend } from "./trend.js";
+import { loadCandidates, loadStoreKocs } from "./engagement.js";
 
 let token, storeId, clerkId, store, days = 7;
 
@@ -19,9 +21,9 @@ signIn({
       document.querySelectorAll(".segmented button").forEach(o => o.setAttribute("aria-pressed", String(o === b)));
       loadFunnel().catch(e => announce(e.message, true));
     }));
-    await Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadQr(), loadAssets()]).catch(e => announce(e.message, true));
+    await Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadQr(), loadAssets(), loadKocs()]).catch(e => announce(e.message, true));
     markReady();
-    every(10, () => Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadAssets()]));
+    every(10, () => Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadAssets(), loadKocs()]));
   },
 });
 
@@ -37,6 +39,16 @@ async function loadFunnel() {
     ["Service rate", percent(clerkId ? mine.serviceRate : funnel.serviceRate)],
     ["Complaint rate", percent(clerkId ? mine.complaintRate : funnel.complaintRate)],
     ["New leads", count(mine.leads)]));
+  // A clerk without a row yet has an empty trend over the same days.
+  const daily = clerkId ? (mine.daily ?? funnel.daily.map(d => ({ day: d.day, revenue: 0 }))) : funnel.daily;
+  drawTrend(document.getElementById("trend-chart"), daily, funnel.currency);
+}
+
+async function loadKocs() {
+  await Promise.all([
+    loadStoreKocs(document.getElementById("kocs"), storeId, token, store.currency),
+    loadCandidates(document.getElementById("candidates"), storeId, token, { clerkId, promoted: loadKocs }),
+  ]);
 }
 
 const taskText = {

@@ -1,7 +1,10 @@
 // The HQ console at /hq: leaderboard of stores and clerks by region, the chain-wide funnel, and campaigns
-// (create, upload an asset, push, and the execution report with the stores to chase).
+// (create, upload an asset, push, and the execution report with the stores to chase), the day-by-day trend, the
+// KOC leaderboard and the points rules.
 import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent } from "./common.js";
 import { signIn } from "./signin.js";
+import { drawTrend } from "./trend.js";
+import { bindRulesForm, loadKocBoard, loadRules } from "./engagement.js";
 
 let token, campaignId = null;
 const regions = new Set();
@@ -18,7 +21,8 @@ signIn({
     $("create-campaign").addEventListener("submit", createCampaign);
     $("upload").addEventListener("submit", uploadAsset);
     $("push").addEventListener("submit", push);
-    await Promise.all([loadLeaderboard(), loadCampaigns()]).catch(e => announce(e.message, true));
+    bindRulesForm($("rules"), $("rules-form"), token);
+    await Promise.all([loadLeaderboard(), loadCampaigns(), loadRules($("rules"), $("rules-form"), token)]).catch(e => announce(e.message, true));
     await loadExecution().catch(e => announce(e.message, true));
     markReady();
     every(10, () => Promise.all([loadLeaderboard(), loadExecution()]));
@@ -38,6 +42,9 @@ async function loadLeaderboard() {
   const board = await api(`/api/leaderboard?${query}`, { token });
   const t = board.totals;
   drawFunnel($("funnel-chart"), funnelSteps(t));
+  const currencies = Object.keys(t.revenue ?? {});
+  drawTrend($("trend-chart"), board.daily, currencies.length === 1 ? currencies[0] : undefined);
+  await loadKocBoard($("koc-board"), token, region);
   $("kpis").replaceChildren(...kpis(
     ["Stores", count(t.stores)], ["Revenue", revenueText(t.revenue)], ["Conversion", percent(t.conversionRate)],
     ["Service rate", percent(t.serviceRate)], ["Complaint rate", percent(t.complaintRate)]));

@@ -1,6 +1,6 @@
 // The shopper landing at /s/{code}: identify (a stand-in for the messaging app's sign-in), get a group seat,
-// book a guided trial, ask a question. Every step is one call to the public API.
-import { api, announce, el, markReady, sendJourneyEvent, submitting, when } from "./common.js";
+// see their points and share code, book a guided trial, ask a question. Every step is one call to the public API.
+import { api, announce, count, el, markReady, sendJourneyEvent, submitting, when } from "./common.js";
 
 const code = document.body.dataset.code;
 const timeZone = document.body.dataset.timeZone;
@@ -25,6 +25,7 @@ identify.addEventListener("submit", async event => {
   await submitting(identify, async () => {
     lead = await api("/api/scans", { method: "POST", body: { code, shopperId, scanId } });
     showWelcome(lead);
+    await showPoints();
     return "";
   });
 });
@@ -75,6 +76,22 @@ question.addEventListener("submit", async event => {
     return "Your question was sent to the store's clerks.";
   });
 });
+
+/** The shopper's points (the latest entries) and their personal share code, with the session the scan answered. */
+async function showPoints() {
+  const path = `/api/leads/${encodeURIComponent(lead.leadId)}`;
+  const [points, share] = await Promise.all([
+    api(`${path}/points?limit=5`, { session: lead.session }),
+    api(`${path}/share-code`, { method: "POST", session: lead.session })]);
+  document.getElementById("points-balance").textContent = count(points.balance);
+  document.getElementById("points-entries").replaceChildren(...points.entries.map(e =>
+    el("li", {}, `${e.points > 0 ? "+" : ""}${count(e.points)} · ${e.reason}`)));
+  const qr = document.getElementById("share-qr");
+  qr.src = share.qrPngUrl;
+  qr.alt = "QR code of your share link, for a friend to scan";
+  document.getElementById("share-link").href = share.scanUrl;
+  for (const id of ["points", "share"]) document.getElementById(id).hidden = false;
+}
 
 /** A shopper's event on their journey at this store, sent with the session the scan answered. */
 const journeyEvent = body => sendJourneyEvent(lead.leadId, lead.storeId, body, { session: lead.session });
