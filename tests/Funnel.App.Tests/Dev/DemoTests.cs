@@ -54,6 +54,7 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
             Assert.Equal(0, report.Errors);
             Assert.True(report.Settled, $"sent {report.Sent}, counted {report.Counted}");
             Assert.True(report.CountsMatch, $"sent {report.Sent}, counted {report.Counted}, leaderboard {report.LeaderboardCounted}, stores differing: {string.Join(", ", report.StoresDiffering)}");
+            Assert.True(report.PointsOk, "The leads' ledgers do not add up to what the run sent (see the demo's points line).");
             // The story really happened: every stage of the funnel, cross-store sales, walk-ins and POS duplicates.
             Assert.True(report.Sent.Scans >= report.Sent.Leads && report.Sent.Leads > 50, report.Sent.ToString());
             Assert.True(report.Sent.TrialsBooked > 0, report.Sent.ToString()); // completions mostly fall after a two-day run
@@ -171,6 +172,9 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
         log.WriteLine(output.ToString());
         Assert.True(report is not null, output.ToString());
         Assert.Contains("day   2/2", output.ToString(), StringComparison.Ordinal);
+        // Each store promoted a KOC in the run, and the KOCs recruited through their codes.
+        Assert.Contains("KOCs: 2 of 2 stores promoted their first lead", output.ToString(), StringComparison.Ordinal);
+        Assert.Matches(@"KOCs: 2 promoted, their recruits [1-9]", output.ToString());
         return report;
     }
 

@@ -6,7 +6,8 @@ namespace Funnel.Dev.Demo;
 /// journey has applied it, see <see cref="JourneyOutcomes"/>); everything else runs concurrently, bounded by
 /// <see cref="DemoApi"/>.
 /// </summary>
-internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, JourneyOutcomes outcomes, string assetId, DateTimeOffset simStart, DemoWeCom? weCom = null)
+internal sealed class ActionExecutor(
+    DemoApi api, DemoTokens tokens, AppClock clock, DemoStats stats, JourneyOutcomes outcomes, string assetId, DateTimeOffset simStart, DemoPoints points, DemoWeCom? weCom = null)
 {
     /// <summary>
     /// A planned slot closer than this to the app's now (the run fell behind the clock) moves to a day after now:
@@ -45,7 +46,7 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
             return;
         }
         var store = shopper.Home;
-        var code = shopper.CodeClerkId is { } clerk ? store.ClerkCodes[clerk] : store.StoreCode;
+        var code = shopper.Code ??= points.CodeFor(shopper, shopper.CodeClerkId is { } clerk ? store.ClerkCodes[clerk] : store.StoreCode);
         ApiResult r;
         if (weCom is not null && shopper.CodeClerkId is { } adder && shopper.ShopperId.StartsWith(DemoWeCom.IdentityPrefix, StringComparison.Ordinal))
         {
@@ -68,6 +69,7 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
         var isNewAtStore = !shopper.CountedAtHome;
         shopper.CountedAtHome = true;
         stats.Add(store.StoreId, new Tally { Scans = 1, Leads = isNewAtStore ? 1 : 0 });
+        points.Scanned(shopper, isNewAtStore);
     }
 
     private async Task EventAsync(EventAction a, CancellationToken ct)
@@ -149,6 +151,7 @@ internal sealed class ActionExecutor(DemoApi api, DemoTokens tokens, AppClock cl
         if (accepted == 2) stats.Duplicate();
 
         stats.Add(sale.SellingStore.StoreId, new Tally { StoreSales = 1, StoreSalesRevenue = sale.Amount });
+        points.Sold(sale);
         if (sale.Shopper is { } shopper)
         {
             // Credited to the store that recruited the shopper, wherever they bought (all purchases fall in its window).

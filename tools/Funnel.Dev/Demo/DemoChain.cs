@@ -17,6 +17,12 @@ internal sealed class ChainStore(string storeId, string name, string region, IRe
 
     /// <summary>Each clerk's code (shown at the till or the shelf).</summary>
     public Dictionary<string, string> ClerkCodes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The code of the store's KOC, once one is promoted (see <see cref="DemoPoints"/>).</summary>
+    public string? KocCode { get; set; }
+
+    /// <summary>That KOC's lead id.</summary>
+    public string? KocLeadId { get; set; }
 }
 
 /// <summary>The chain the demo seeds: store ids like <c>north-01</c>, clerks <c>c1..cN</c>, one campaign with one poster.</summary>

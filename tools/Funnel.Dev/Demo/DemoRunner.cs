@@ -5,7 +5,8 @@ namespace Funnel.Dev.Demo;
 
 /// <summary>What a run sent and what the app counted for it (deltas over the run, so a second run compares only itself).</summary>
 internal sealed record DemoReport(
-    Tally Sent, Tally Counted, Tally LeaderboardCounted, IReadOnlyList<string> StoresDiffering, StatsSnapshot Stats, long Errors, bool Settled, bool WeComOk = true)
+    Tally Sent, Tally Counted, Tally LeaderboardCounted, IReadOnlyList<string> StoresDiffering, StatsSnapshot Stats, long Errors, bool Settled, bool WeComOk = true,
+    bool PointsOk = true)
 {
     /// <summary>Every number the app reports for the run equals what was sent, in total, on the leaderboard and per store.</summary>
     public bool CountsMatch => Sent == Counted && StoresDiffering.Count == 0 && LeaderboardCounted == LeaderboardView(Sent);
@@ -68,15 +69,24 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         var planner = new TrafficPlanner(options, stores, runTag);
         planner.PlanCampaignExecution();
         var outcomes = new JourneyOutcomes(api, _stats, _real);
-        var executor = new ActionExecutor(api, tokens, clock, _stats, outcomes, assetId, simStart, weCom);
+        var points = new DemoPoints(api, tokens, _log);
+        if (!(await points.SeedAsync(ct)).Ok)
+        {
+            _log.Line("Could not set the points rules (see the errors above); nothing was simulated.");
+            return null;
+        }
+        var executor = new ActionExecutor(api, tokens, clock, _stats, outcomes, assetId, simStart, points, weCom);
         for (var day = 0; day < options.Days; day++)
         {
+            // In the first week (day 3, or the last day of a shorter run) each store promotes its first lead to KOC.
+            if (day > 0 && day == Math.Min(2, options.Days - 1)) await points.PromoteAsync(stores, ct);
             await SimulateDayAsync(day, planner, executor, clock, simStart, api, ct);
         }
+        await points.RedeemAsync(runTag, ct);
         var notSent = planner.Pending;
         _log.Line(Invariant($"simulation done in {Elapsed(started)}; {notSent} planned follow-ups fell after day {options.Days} and were not sent"));
 
-        return await SummarizeAsync(api, tokens, outcomes, stores, before, from, to, ct);
+        return await SummarizeAsync(api, tokens, outcomes, stores, before, from, to, points, ct);
     }
 
     /// <summary>Sends the day's actions as the app's clock reaches each one, then waits for all of them to be answered.</summary>
@@ -111,7 +121,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
     /// <summary>Waits (bounded) for journey events set aside and queued purchases to be counted, then compares and prints.</summary>
     private async Task<DemoReport?> SummarizeAsync(DemoApi api, DemoTokens tokens, JourneyOutcomes outcomes, IReadOnlyList<ChainStore> stores, AppCounts before,
-        DateOnly from, DateOnly to, CancellationToken ct)
+        DateOnly from, DateOnly to, DemoPoints points, CancellationToken ct)
     {
         if (_stats.Snapshot().Events.Pending > 0)
         {
@@ -149,9 +159,10 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         PrintComparison(report, _real.GetElapsedTime(waitStarted), sentByStore, delta);
         await PrintCampaignAsync(api, tokens, ct);
         if (weCom is not null) report = report with { WeComOk = await weCom.PrintAsync(api, tokens, stores, from, to, _log, ct) };
+        report = report with { PointsOk = await points.VerifyAsync(stores, sent.TrialsCompleted, _real, ct) };
         PrintTop(after);
         _log.Line(Invariant($"errors: {api.Errors} of {api.Requests} requests ({api.Retries} retried after 429/503 or no answer)"));
-        _log.Line(report is { CountsMatch: true, WeComOk: true } && api.Errors == 0
+        _log.Line(report is { CountsMatch: true, WeComOk: true, PointsOk: true } && api.Errors == 0
             ? "result: every number the app reports for this run equals what was sent."
             : "result: the app's numbers differ from what was sent, or requests failed (see above).");
         return report;

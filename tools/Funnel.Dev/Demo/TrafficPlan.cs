@@ -12,6 +12,9 @@ internal sealed class Shopper(string shopperId, ChainStore home, string? codeCle
     /// <summary>The clerk who runs their trial and answers their questions (their recruiter, or whoever serves a store-code recruit first).</summary>
     public string ServingClerkId { get; } = servingClerkId;
 
+    /// <summary>The code their scans use, chosen at their first scan (the planned one, or a KOC's).</summary>
+    public string? Code { get; set; }
+
     /// <summary>Set by the first scan the app accepted; until then (or when it failed) the shopper's other steps are skipped.</summary>
     public string? LeadId { get; set; }
 
