@@ -9,7 +9,8 @@ namespace Funnel.Bench;
 /// <summary>
 /// The points ledger: storage requests an award adds to the event that causes it (a new lead's scan, with and without
 /// a joining award, in the same run), and redemptions on one hot lead, alone and with N clients at once (none may
-/// overdraw: the balance at the end is checked against what was applied).
+/// overdraw: the balance at the end is checked against what was applied), then awards as purchases and journey events
+/// make them, end to end (<see cref="PointsFlowBenchmark"/>).
 /// </summary>
 internal static class PointsBenchmark
 {
@@ -33,7 +34,7 @@ internal static class PointsBenchmark
         // Requests per award: the same new-lead scan before the rules take effect, and after (joining earns 10).
         var quiet = options with { Clients = 4, PhaseDuration = TimeSpan.FromSeconds(8) };
         var plain = await PhaseAsync(http, "new lead's scan, no points", quiet, scan);
-        (await http.PutAsJsonAsync("/api/programme/points", new { joining = 10, perUnitAmount = 1 })).EnsureSuccessStatusCode();
+        (await http.PutAsJsonAsync("/api/programme/points", new { joining = 10, trialCompleted = 20, perUnitAmount = 1 })).EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(31)); // rules take effect 30 s after they are saved
         var awarded = await PhaseAsync(http, "new lead's scan, joining earns 10", quiet, scan);
 
@@ -68,6 +69,7 @@ internal static class PointsBenchmark
         var contended = await PhaseAsync(http, $"redemption, {options.Clients} clients on one lead", options, redeem);
         var end = await BalanceAsync(shopper, leadId);
         var consistent = end.Balance == start.Balance - applied && end.Spent == applied && end.Balance >= 0;
+        var flows = await PointsFlowBenchmark.RunAsync(azurite, app, http, code, options.Leads, options.Clients);
 
         Console.WriteLine();
         Console.WriteLine($"Points benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
@@ -77,6 +79,16 @@ internal static class PointsBenchmark
         foreach (var p in new[] { plain, awarded, alone, contended })
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Name} | {p.Load.PerSecond:F0} | {p.Load.P50:F1} | {p.Load.P99:F1} | {p.Load.Failures} | {p.App:F2} |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine();
+        Console.WriteLine($"Awards as events make them ({options.Leads} leads, {options.Clients} clients; done when the ledger holds every award):");
+        Console.WriteLine();
+        Console.WriteLine("| event | awards | seconds | awards per s | app requests an event | engine requests an event |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var f in flows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {f.Name} | {f.Awards} | {f.Elapsed.TotalSeconds:F1} | {f.PerSecond:F1} | {f.AppPerEvent:F2} | {f.EnginePerEvent:F2} |"));
         }
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

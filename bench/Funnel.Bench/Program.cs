@@ -29,8 +29,11 @@ switch (scenario)
     case "points":
         await PointsBenchmark.RunAsync(options);
         return 0;
+    case "kocs":
+        await KocBenchmark.RunAsync(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages, wecom, points. Options: --clients N --seconds N --stores N --days N --leads N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages, wecom, points, kocs. Options: --clients N --seconds N --stores N --days N --leads N");
         return 2;
 }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using DurableTask.Core;
 using Funnel.App.Lanes;
-using System.Globalization;
 using Funnel.App.Storage;
 
 namespace Funnel.App.Journeys;

@@ -20,6 +20,8 @@ namespace Funnel.App.Scans;
 ///    the two heals on the next scan; then start the lead's journey at the store (the engine's instance, with this
 ///    scan as its first event). Both come before the seat: a seated lead always has its journey, and a crash
 ///    after the start leaves at most a journey whose scan the shopper's retry completes (starting it again is a no-op);
+///    the joining award, a referrer's award (a share code) or a KOC's place for its recruit (a KOC's code: two
+///    requests, only for such codes), each keyed so a retry repeats nothing;
 /// 3. the store lane commits the seat, the counter and the membership (one transaction, shared by every
 ///    scan waiting at that store). A retried scan id is recognised in the membership and written not at all;
 /// 4. for a lead the store knew: the scan is raised to its journey (one queue message; a retried scan id is the
