@@ -23,6 +23,9 @@ internal sealed class ChainStore(string storeId, string name, string region, IRe
 
     /// <summary>That KOC's lead id.</summary>
     public string? KocLeadId { get; set; }
+
+    /// <summary>The share code of the store's second lead, once it shared (see <see cref="DemoPoints"/>).</summary>
+    public string? ShareCode { get; set; }
 }
 
 /// <summary>The chain the demo seeds: store ids like <c>north-01</c>, clerks <c>c1..cN</c>, one campaign with one poster.</summary>

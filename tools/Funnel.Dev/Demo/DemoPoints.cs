@@ -5,12 +5,13 @@ using System.Text.Json;
 namespace Funnel.Dev.Demo;
 
 /// <summary>
-/// The demo's points and KOCs. HQ sets the rules before the run; early in the run each store promotes its first lead
-/// to KOC (no quota worth mentioning: 1,000), and from then every third new shopper who would scan the store's door
-/// poster scans the KOC's code instead (counted on the store's row either way, so the funnel's numbers are unchanged);
-/// at the end every fifth lead redeems 10 points. The summary reads every lead's ledger and checks its sums against what
-/// was sent: one joining award per lead, one trial award per completed trial, floor(amount) per sale by a lead, the
-/// redemptions; and the KOCs' cards against the KOC-code scans sent.
+/// The demo's points, KOCs and referrals. HQ sets the rules before the run; early in the run each store promotes its
+/// first lead to KOC (no quota worth mentioning: 1,000) and its second lead shares its code, and from then a third of
+/// the new shoppers who would scan the store's door poster scan the KOC's code instead and another third the share code
+/// (counted on the store's row either way, so the funnel's numbers are unchanged); at the end every fifth lead redeems
+/// 10 points. The summary reads every lead's ledger and checks its sums against what was sent: one joining award per
+/// lead, one trial award per completed trial, floor(amount) per sale by a lead, one referral per shopper who joined
+/// through a share code, the redemptions; and the KOCs' cards against the KOC-code scans sent.
 /// </summary>
 internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
 {
@@ -21,19 +22,28 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
 
     private readonly ConcurrentDictionary<string, Shopper> _leads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Shopper, byte> _viaKoc = new();
-    private long _purchasePoints, _redeemed, _kocRecruits;
+    private readonly ConcurrentDictionary<Shopper, byte> _viaShare = new();
+    private long _purchasePoints, _redeemed, _kocRecruits, _referrals;
     private bool _promoted;
 
     public Task<ApiResult> SeedAsync(CancellationToken ct) =>
         api.PutJsonAsync("/api/programme/points", tokens.Hq, new { joining = Joining, trialCompleted = TrialCompleted, shareRecruited = 5, perUnitAmount = 1m }, ct);
 
-    /// <summary>The code a shopper's first scan uses: the KOC's for every third new door-poster shopper once the store has a KOC.</summary>
+    /// <summary>The code a shopper's first scan uses: for new door-poster shoppers, once the store has them, a third the KOC's and a third the share code.</summary>
     public string CodeFor(Shopper shopper, string planned)
     {
-        if (shopper.CodeClerkId is not null || shopper.Home.KocCode is not { } koc || shopper.LeadId is not null) return planned;
-        if (shopper.ShopperId.Sum(c => c) % 3 != 0) return planned; // a stable third, so a seeded run repeats
-        _viaKoc.TryAdd(shopper, 0);
-        return koc;
+        if (shopper.CodeClerkId is not null || shopper.LeadId is not null) return planned;
+        switch (shopper.ShopperId.Sum(c => c) % 3) // stable, so a seeded run repeats
+        {
+            case 0 when shopper.Home.KocCode is { } koc:
+                _viaKoc.TryAdd(shopper, 0);
+                return koc;
+            case 1 when shopper.Home.ShareCode is { } share:
+                _viaShare.TryAdd(shopper, 0);
+                return share;
+            default:
+                return planned;
+        }
     }
 
     /// <summary>A shopper's scan was counted; <paramref name="newAtStore"/>: their first.</summary>
@@ -41,6 +51,7 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
     {
         if (shopper.LeadId is { } lead) _leads.TryAdd(lead, shopper);
         if (newAtStore && _viaKoc.ContainsKey(shopper)) Interlocked.Increment(ref _kocRecruits);
+        if (newAtStore && _viaShare.ContainsKey(shopper)) Interlocked.Increment(ref _referrals); // every shopper of the demo is new to the brand
     }
 
     /// <summary>A sale the app accepted: a lead's earns floor(amount) (a walk-in is no lead).</summary>
@@ -57,15 +68,20 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
         var promoted = 0;
         foreach (var store in stores)
         {
-            var first = _leads.Values.Where(s => s.Home == store && s.CountedAtHome).OrderBy(s => s.FirstScan?.Planned).FirstOrDefault();
-            if (first?.LeadId is not { } lead) continue;
+            var leads = _leads.Values.Where(s => s.Home == store && s.CountedAtHome).OrderBy(s => s.FirstScan?.Planned).Take(2).ToList();
+            if (leads.Count == 2 && leads[1].LeadId is { } sharer)
+            {
+                var share = await api.PostJsonAsync($"/api/leads/{sharer}/share-code", tokens.Hq, new { }, ct);
+                store.ShareCode = share.Text("code");
+            }
+            if (leads.FirstOrDefault()?.LeadId is not { } lead) continue;
             var r = await api.PutJsonAsync($"/api/stores/{store.StoreId}/kocs/{lead}", tokens.Hq, new { quota = KocQuota }, ct);
             if (!r.Ok || !r.Body.TryGetProperty("code", out var code)) continue;
             store.KocCode = code.GetProperty("code").GetString();
             store.KocLeadId = lead;
             promoted++;
         }
-        log.Line($"KOCs: {promoted} of {stores.Count} stores promoted their first lead; every third new door-poster shopper now scans the KOC's code");
+        log.Line($"KOCs: {promoted} of {stores.Count} stores promoted their first lead, {stores.Count(s => s.ShareCode is not null)} stores' second lead shares a code; of the new door-poster shoppers a third now scan the KOC's code, a third the share code");
     }
 
     /// <summary>Every fifth lead redeems 10 points (each lead holds at least its joining points).</summary>
@@ -98,7 +114,7 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
 
     private async Task<bool> CompareAsync(IReadOnlyList<ChainStore> stores, long trialsCompleted, bool print, CancellationToken ct)
     {
-        long joins = 0, trials = 0, purchases = 0, redeemed = 0, balances = 0, entrySum = 0;
+        long joins = 0, trials = 0, purchases = 0, redeemed = 0, referrals = 0, balances = 0, entrySum = 0;
         var ledgers = await Task.WhenAll(_leads.Keys.Select(lead => api.GetAsync($"/api/leads/{lead}/points?limit=200", tokens.Hq, ct)));
         foreach (var ledger in ledgers.Where(l => l.Ok))
         {
@@ -113,6 +129,7 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
                     case "trial-completed": trials++; break;
                     case "purchase": purchases += points; break;
                     case "redemption": redeemed -= points; break;
+                    case "referral": referrals++; break;
                 }
             }
         }
@@ -124,9 +141,9 @@ internal sealed class DemoPoints(DemoApi api, DemoTokens tokens, DemoLog log)
             if (cards.Ok) recruited += cards.Body.GetProperty("kocs").EnumerateArray().Where(k => k.GetProperty("leadId").GetString() == store.KocLeadId).Sum(k => k.GetProperty("served").GetInt64());
         }
         var ok = ledgers.All(l => l.Ok) && joins == _leads.Count && trials == trialsCompleted && purchases == _purchasePoints && redeemed == _redeemed
-            && balances == entrySum && recruited == Interlocked.Read(ref _kocRecruits);
+            && referrals == Interlocked.Read(ref _referrals) && balances == entrySum && recruited == Interlocked.Read(ref _kocRecruits);
         if (!print) return ok;
-        log.Line(Invariant($"points: {_leads.Count} ledgers read; joining awards {joins} (leads {_leads.Count}), trial awards {trials} (trials completed {trialsCompleted}), purchase points {purchases} (sent {_purchasePoints}), redeemed {redeemed} (sent {_redeemed}); balances {balances} = entries {entrySum}: {(ok ? "ok" : "DIFFERS")}"));
+        log.Line(Invariant($"points: {_leads.Count} ledgers read; joining awards {joins} (leads {_leads.Count}), trial awards {trials} (trials completed {trialsCompleted}), purchase points {purchases} (sent {_purchasePoints}), referrals {referrals} (share-code joins sent {_referrals}), redeemed {redeemed} (sent {_redeemed}); balances {balances} = entries {entrySum}: {(ok ? "ok" : "DIFFERS")}"));
         log.Line(Invariant($"KOCs: {stores.Count(s => s.KocCode is not null)} promoted, their recruits {recruited} (KOC-code first scans sent {_kocRecruits})"));
         return ok;
     }
