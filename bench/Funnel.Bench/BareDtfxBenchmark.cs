@@ -54,10 +54,6 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
     private AzureStorageOrchestrationService Service { get; }
     private TaskHubClient Client { get; }
 
-    /// <summary>The same statuses the app de-duplicates a journey's start on.</summary>
-    private static readonly OrchestrationStatus[] Running =
-        [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Completed, OrchestrationStatus.Suspended];
-
     /// <summary>
     /// Events on one task hub, timers on a second (as Funnel's timers run on a second app with its own hub); both hubs
     /// are deleted after, so that Funnel's run finds Azurite as this one did (Azurite scans every queue's messages on
@@ -105,7 +101,7 @@ internal sealed class BareDtfxBenchmark : IAsyncDisposable
             _counter.ByKind().Sum(k => k.Value.TotalMs)));
 
     private Task<OrchestrationInstance> CreateAsync(string id, double timerSeconds) =>
-        Client.CreateOrchestrationInstanceAsync(BareOrchestration.Name, BareOrchestration.Version, id, Input(new BareInput(true, timerSeconds, null)), null, Running);
+        Client.CreateOrchestrationInstanceAsync(BareOrchestration.Name, BareOrchestration.Version, id, Input(new BareInput(true, timerSeconds, null)), null, Funnel.App.Journeys.JourneyService.NotToStartAgain); // the statuses the app de-duplicates a journey's start on
 
     /// <summary>Instances on every partition, so that the worker owns its leases before anything is timed.</summary>
     private async Task WarmUpAsync()

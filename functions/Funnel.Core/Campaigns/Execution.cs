@@ -77,7 +77,7 @@ public sealed record ExecutionReport(int Targeted, int Downloaded, int Posted, d
     {
         var posted = stores.Count(s => s.Status == AssignmentStatus.Posted);
         return new RegionExecution(region, stores.Count, stores.Count(s => s.Status >= AssignmentStatus.Downloaded), posted,
-            stores.Count == 0 ? null : Math.Round((double)posted / stores.Count, 4));
+            Funnels.Rate.Of(posted, stores.Count));
     }
 }
 

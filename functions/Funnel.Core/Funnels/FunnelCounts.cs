@@ -55,13 +55,13 @@ public readonly record struct FunnelCounts(
     public long Repurchases => Purchases - FirstPurchases;
 
     /// <summary>Leads who bought for the first time ÷ new leads, over the same days; null without leads.</summary>
-    public double? ConversionRate => Leads == 0 ? null : Math.Round((double)FirstPurchases / Leads, 4);
+    public double? ConversionRate => Rate.Of(FirstPurchases, Leads);
 
     /// <summary>Questions answered by their deadline ÷ questions answered or breached; null before any came due.</summary>
-    public double? ServiceRate => QuestionsInTime + QuestionsLate == 0 ? null : Math.Round((double)QuestionsInTime / (QuestionsInTime + QuestionsLate), 4);
+    public double? ServiceRate => Rate.Of(QuestionsInTime, QuestionsInTime + QuestionsLate);
 
     /// <summary>Complaints ÷ new leads over the same days; null without leads.</summary>
-    public double? ComplaintRate => Leads == 0 ? null : Math.Round((double)Complaints / Leads, 4);
+    public double? ComplaintRate => Rate.Of(Complaints, Leads);
 
     /// <summary>The count a journey metric (<see cref="Journeys.CountMetric"/>) adds.</summary>
     public static FunnelCounts Of(Journeys.FunnelMetric metric) => metric switch

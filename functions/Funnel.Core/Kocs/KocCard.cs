@@ -22,11 +22,11 @@ public readonly record struct KocCard(
         a.QuestionsInTime + b.QuestionsInTime, a.QuestionsLate + b.QuestionsLate, a.Complaints + b.Complaints);
 
     /// <summary>Recruits converted ÷ recruits, in the month; null without recruits.</summary>
-    public double? ConversionRate => Recruited == 0 ? null : Math.Round((double)Conversions / Recruited, 4);
+    public double? ConversionRate => Funnels.Rate.Of(Conversions, Recruited);
 
     /// <summary>Questions answered by their deadline ÷ questions that came due; null before any did.</summary>
-    public double? ServiceRate => QuestionsInTime + QuestionsLate == 0 ? null : Math.Round((double)QuestionsInTime / (QuestionsInTime + QuestionsLate), 4);
+    public double? ServiceRate => Funnels.Rate.Of(QuestionsInTime, QuestionsInTime + QuestionsLate);
 
     /// <summary>Complaints ÷ recruits; null without recruits.</summary>
-    public double? ComplaintRate => Recruited == 0 ? null : Math.Round((double)Complaints / Recruited, 4);
+    public double? ComplaintRate => Funnels.Rate.Of(Complaints, Recruited);
 }
