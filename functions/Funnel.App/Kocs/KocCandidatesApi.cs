@@ -32,8 +32,7 @@ internal static class KocCandidatesApi
         if (!v.IsValid) return v.Problem();
         if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
         var members = await leads.MemberIdsAsync(storeId, MaxMembersRead, cancellationToken);
-        var (profiles, _, _) = await kocs.StoreMonthAsync(storeId, default, cancellationToken);
-        var active = profiles.Where(p => p.Profile.Active).Select(p => p.Profile.LeadId).ToHashSet(StringComparer.Ordinal);
+        var active = (await kocs.ProfilesAsync(storeId, cancellationToken)).Where(p => p.Active).Select(p => p.LeadId).ToHashSet(StringComparer.Ordinal);
         var candidates = new System.Collections.Concurrent.ConcurrentBag<KocCandidate>();
         await Parallel.ForEachAsync(members.Where(m => !active.Contains(m)), new ParallelOptions { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken },
             async (leadId, ct) =>

@@ -19,7 +19,7 @@ internal sealed class KocCredits(KocLedger ledger, FunnelTables tables)
 
     /// <summary>Makes the lead a KOC at the store with <paramref name="quota"/> (again: the quota and clerk change, the count served stays).</summary>
     public Task<KocProfile> PromoteAsync(string storeId, string leadId, int quota, string? clerkId, string by, DateTimeOffset at, CancellationToken cancellationToken) =>
-        ledger.ApplyAsync(storeId, leadId, default, [], view =>
+        ledger.ApplyAsync(storeId, leadId, null, [], view =>
         {
             var profile = view.Profile is { } p
                 ? p with { Quota = quota, Active = true, ClerkId = clerkId }

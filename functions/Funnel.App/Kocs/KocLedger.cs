@@ -24,11 +24,12 @@ internal sealed class KocLedger(FunnelTables tables)
     private const int MaxAttempts = 100;
     private readonly KeyedGate _gate = new();
 
-    public Task<T> ApplyAsync<T>(string storeId, string kocId, KocMonth month, IReadOnlyList<string> sourceIds,
+    /// <param name="month">The store-local month whose card the change reads and adds to; null for a change of the profile alone.</param>
+    public Task<T> ApplyAsync<T>(string storeId, string kocId, KocMonth? month, IReadOnlyList<string> sourceIds,
         Func<KocView, (KocChange? Change, T Result)> decide, CancellationToken cancellationToken) =>
         _gate.RunAsync($"{storeId}|{kocId}", () => ApplyNowAsync(storeId, kocId, month, sourceIds, decide, cancellationToken), cancellationToken);
 
-    private async Task<T> ApplyNowAsync<T>(string storeId, string kocId, KocMonth month, IReadOnlyList<string> sourceIds,
+    private async Task<T> ApplyNowAsync<T>(string storeId, string kocId, KocMonth? month, IReadOnlyList<string> sourceIds,
         Func<KocView, (KocChange? Change, T Result)> decide, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -41,12 +42,12 @@ internal sealed class KocLedger(FunnelTables tables)
             {
                 actions.Add(new(TableTransactionActionType.Add, new TableEntity(storeId, KocRows.EntryKey(kocId, sourceId))
                 {
-                    ["Kind"] = kind, ["LeadId"] = leadId, ["Month"] = month.ToString(),
+                    ["Kind"] = kind, ["LeadId"] = leadId, ["Month"] = month?.ToString(),
                 }));
             }
             if (change.Delta != default)
             {
-                var card = KocRows.Card(storeId, month, kocId, view.Card + change.Delta);
+                var card = KocRows.Card(storeId, month ?? throw new InvalidOperationException("A change to a KOC's card needs its month."), kocId, view.Card + change.Delta);
                 actions.Add(cardETag is { } c ? new(TableTransactionActionType.UpdateReplace, card, c) : new(TableTransactionActionType.Add, card));
             }
             if (change.Profile is { } profile)
@@ -68,11 +69,12 @@ internal sealed class KocLedger(FunnelTables tables)
 
     /// <summary>The profile, the month's card and the asked entries, in one query.</summary>
     private async Task<(KocView View, ETag? Profile, ETag? Card)> ReadAsync(
-        string storeId, string kocId, KocMonth month, IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
+        string storeId, string kocId, KocMonth? month, IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
     {
-        var keys = new List<string> { KocRows.ProfileKey(kocId), KocRows.CardKey(month, kocId) };
+        var keys = new List<string> { KocRows.ProfileKey(kocId) };
+        if (month is { } m) keys.Add(KocRows.CardKey(m, kocId));
         keys.AddRange(sourceIds.Select(s => KocRows.EntryKey(kocId, s)));
-        var filter = $"PartitionKey eq '{Escape(storeId)}' and ({string.Join(" or ", keys.Select(k => $"RowKey eq '{Escape(k)}'"))})";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {storeId}") + " and (" + string.Join(" or ", keys.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}"))) + ")";
         KocProfile? profile = null;
         ETag? profileETag = null, cardETag = null;
         var card = default(KocCard);
@@ -87,8 +89,6 @@ internal sealed class KocLedger(FunnelTables tables)
         return (new KocView(profile, card, applied), profileETag, cardETag);
     }
 
-    private static string Escape(string s) => s.Replace("'", "''", StringComparison.Ordinal);
-
     /// <summary>A store's KOCs (every profile, active or not), their cards for <paramref name="month"/> and that month's assessments, in one query.</summary>
     public async Task<(List<(KocProfile Profile, ETag ETag)> Profiles, Dictionary<string, KocCard> Cards, Dictionary<string, KocAssessmentRecord> Assessments)> StoreMonthAsync(
         string storeId, KocMonth month, CancellationToken cancellationToken)
@@ -97,6 +97,10 @@ internal sealed class KocLedger(FunnelTables tables)
             + KocRows.Range($"{KocRows.CardPrefix}{month}|") + " or " + KocRows.Range($"{KocRows.AssessmentPrefix}{month}|") + ")";
         return await CollectAsync(filter, cancellationToken);
     }
+
+    /// <summary>The store's KOCs (every profile, active or not), in one query.</summary>
+    public async Task<List<KocProfile>> ProfilesAsync(string storeId, CancellationToken cancellationToken) =>
+        [.. (await CollectAsync(TableClient.CreateQueryFilter($"PartitionKey eq {storeId}") + " and " + KocRows.Range(KocRows.ProfilePrefix), cancellationToken)).Profiles.Select(p => p.Profile)];
 
     /// <summary>Every store's KOCs with their cards for <paramref name="month"/> (the HQ leaderboard): a query over the table by row key ranges.</summary>
     public async Task<(List<(KocProfile Profile, ETag ETag)> Profiles, Dictionary<string, KocCard> Cards)> AllAsync(KocMonth month, CancellationToken cancellationToken)
@@ -116,7 +120,8 @@ internal sealed class KocLedger(FunnelTables tables)
     public static string Key(KocProfile profile) => $"{profile.StoreId}|{profile.LeadId}";
 
     /// <summary>Profiles with their ETags; cards and assessments keyed by <see cref="Key"/>.</summary>
-    private async Task<(List<(KocProfile, ETag)>, Dictionary<string, KocCard>, Dictionary<string, KocAssessmentRecord>)> CollectAsync(string filter, CancellationToken cancellationToken)
+    private async Task<(List<(KocProfile Profile, ETag ETag)> Profiles, Dictionary<string, KocCard> Cards, Dictionary<string, KocAssessmentRecord> Assessments)> CollectAsync(
+        string filter, CancellationToken cancellationToken)
     {
         var profiles = new List<(KocProfile, ETag)>();
         var cards = new Dictionary<string, KocCard>(StringComparer.Ordinal);

@@ -86,7 +86,8 @@ internal static class KocsApi
         var v = new Validation();
         v.Id("storeId", storeId, required: false);
         v.Id("region", region, required: false);
-        if (month is not null && !KocMonth.TryParse(month, out _)) v.Add("month", "month is yyyy-MM, e.g. 2026-11.");
+        KocMonth? asked = KocMonth.TryParse(month, out var parsed) ? parsed : null;
+        if (month is not null && asked is null) v.Add("month", "month is yyyy-MM, e.g. 2026-11.");
         if (!v.IsValid) return v.Problem();
         if (storeId is null && !user.IsInRole(Roles.Hq)) return Problems.Forbidden("Store and clerk tokens read their own store's KOCs: give storeId.");
         if (storeId is not null && StoreScope.Check(user, storeId, [Roles.Hq, Roles.Store, Roles.Clerk]) is { } refused) return refused;
@@ -96,7 +97,7 @@ internal static class KocsApi
             var store = await stores.GetAsync(storeId, cancellationToken);
             if (store is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
             var zone = store.Policy.TimeZone;
-            var m = month is not null && KocMonth.TryParse(month, out var given) ? given : KocMonth.Of(now, zone);
+            var m = asked ?? KocMonth.Of(now, zone);
             var (profiles, cards, assessments) = await ledger.StoreMonthAsync(storeId, m, cancellationToken);
             var rows = new List<KocScorecard>(profiles.Count);
             foreach (var (p, _) in profiles)
@@ -106,7 +107,7 @@ internal static class KocsApi
             }
             return TypedResults.Ok(new KocsResponse(m.ToString(), storeId, null, Ranked(rows)));
         }
-        var chainMonth = month is not null && KocMonth.TryParse(month, out var g) ? g : KocMonth.Of(now, TimeZoneInfo.Utc);
+        var chainMonth = asked ?? KocMonth.Of(now, TimeZoneInfo.Utc);
         var listed = (await stores.ListAsync(region, cancellationToken)).ToDictionary(s => s.StoreId, s => s.Region, StringComparer.Ordinal);
         var (all, allCards) = await ledger.AllAsync(chainMonth, cancellationToken);
         var board = all.Where(p => listed.ContainsKey(p.Profile.StoreId))
