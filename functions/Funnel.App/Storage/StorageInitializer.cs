@@ -12,6 +12,9 @@ internal sealed partial class StorageInitializer(FunnelTables tables, FunnelQueu
 
     public bool IsReady => _ready.Task.IsCompleted;
 
+    /// <summary>Completes when every table, queue and the container exist.</summary>
+    public Task Ready => _ready.Task;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Try once in the foreground so a healthy app is ready before it takes requests.

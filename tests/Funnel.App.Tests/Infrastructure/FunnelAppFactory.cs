@@ -92,6 +92,18 @@ public sealed class FunnelAppFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>
+    /// The app answers 503 until its tables exist; on a busy machine creating them can outlast the start-up's own
+    /// 10 s, so a test on reachable storage waits for them (up to a minute) before its first request.
+    /// </summary>
+    protected override Microsoft.Extensions.Hosting.IHost CreateHost(Microsoft.Extensions.Hosting.IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        if (ConnectionString != UnreachableStorage)
+            host.Services.GetRequiredService<Funnel.App.Storage.StorageInitializer>().Ready.WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+        return host;
+    }
+
+    /// <summary>
     /// Settings (as environment variables) for the app as a separate process on this factory's tables and queues, with
     /// the test keys; <paramref name="extra"/> adds to them. What the killed process had taken from the engine's queues
     /// comes back after 15 s instead of 5 minutes.
