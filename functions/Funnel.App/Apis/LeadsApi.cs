@@ -23,7 +23,8 @@ internal static class LeadsApi
     /// view, and a lead that is not theirs is not found (its existence elsewhere is not revealed).
     /// </summary>
     internal static async Task<Results<Ok<LeadResponse>, ProblemHttpResult>> GetLead(
-        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, WeCom.DeliveryLedger deliveries, Points.PointsLedger points, CancellationToken cancellationToken)
+        string leadId, ClaimsPrincipal user, LeadRepository leads, JourneyRepository journeys, WeCom.DeliveryLedger deliveries, Points.PointsLedger points,
+        Audience.AuditLog audit, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
         var index = await leads.GetIndexAsync(leadId, cancellationToken);
@@ -40,6 +41,7 @@ internal static class LeadsApi
             .Select(x => (StoreId: x.First.First, Member: x.First.Second!.Value.Member, Journey: x.First.Third?.State, Messages: x.Second)).ToList();
         if (index is null || memberships.Count == 0) return Problems.NotFound($"No lead '{leadId}' is known{(user.IsInRole(Roles.Hq) ? "" : " at your store")}.");
 
+        await audit.RecordAsync(user, "lead.read", leadId, null, cancellationToken);
         var balance = await points.BalanceAsync(leadId, cancellationToken);
         var home = memberships.Find(m => m.StoreId == index.FirstStoreId);
         if (home.Member is null) home = memberships[0];

@@ -78,16 +78,13 @@ internal static class TriggersApi
                 },
                 message => delivery.ProcessAsync(message, cancellationToken), _ => false, cancellationToken);
         }
-        return LogOutbound(envelope, loggers);
-    }
-
-    private static Ok<TriggerResponse> LogOutbound(TriggerEnvelope envelope, ILoggerFactory loggers)
-    {
-        var logger = loggers.CreateLogger("Funnel.Outbound");
         var message = OutboundMessageLog.Read(envelope.Text(MessageBinding));
-        if (message is null) OutboundMessageLog.Unreadable(logger);
-        else OutboundMessageLog.Logged(logger, message.Template, message.StoreId, message.LeadId, message.MessageId, message.At);
-        return TypedResults.Ok(TriggerResponse.WithLog("Logged."));
+        if (message is not { MessageId.Length: > 0, StoreId.Length: > 0, LeadId.Length: > 0 })
+        {
+            OutboundMessageLog.Unreadable(loggers.CreateLogger("Funnel.Outbound"));
+            return TypedResults.Ok(TriggerResponse.WithLog("Logged."));
+        }
+        return TypedResults.Ok(TriggerResponse.WithLog(await services.GetRequiredService<Audience.MessageConsent>().LogAsync(message, cancellationToken)));
     }
 
     internal static Task<Results<Ok<TriggerResponse>, JsonHttpResult<TriggerResponse>>> PurchaseTrigger(

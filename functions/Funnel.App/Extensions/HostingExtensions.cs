@@ -62,6 +62,7 @@ internal static class HostingExtensions
         services.AddSingleton<Kocs.KocAssessor>();
         services.AddSingleton<Kocs.KocSchedule>();
         services.AddSingleton<Kocs.AssessKocMonth>();
+        Audience.AudienceServices.AddAudience(services);
         services.AddOptions<CampaignOptions>().BindConfiguration(CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageRequestCounter>();
@@ -123,6 +124,7 @@ internal static class HostingExtensions
         app.MapWeComGroupsApi();
         app.MapPointsApi();
         app.MapKocsApi();
+        Audience.AudienceServices.MapAudience(app);
         app.MapStaffApi();
         app.MapCodesApi();
         app.MapScansApi();

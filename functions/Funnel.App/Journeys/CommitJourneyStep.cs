@@ -13,7 +13,7 @@ namespace Funnel.App.Journeys;
 /// with stable ids (<c>{store}:{lead}:{version}:{n}</c>), also when the step was written before (the channel adapter
 /// drops repeats), so a crash between the commit and the send loses no message.
 /// </summary>
-internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, Points.PointsAwards points, Kocs.KocCredits kocs, LeadRepository leads) : AsyncTaskActivity<string, string>
+internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, Points.PointsAwards points, Kocs.KocCredits kocs, LeadRepository leads, Audience.TagStore tags) : AsyncTaskActivity<string, string>
 {
     public const string Name = "CommitJourneyStep";
     public const string Version = "1";
@@ -35,6 +35,11 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, P
             await points.TrialCompletedAsync(step.LeadId, request.StoreId, step.Version, metric.At, CancellationToken.None);
         }
         await CreditKocAsync(request.StoreId, step, commit.Settings.Policy.TimeZone);
+        // What the lead did, as behaviour tags (each once: a tag the lead has is not written again).
+        foreach (var tag in Core.Audience.LeadTags.Of(step))
+        {
+            await tags.AddAsync(request.StoreId, step.LeadId, tag, "journey", step.After.History.Count > 0 ? step.After.History[^1].At : step.After.StageSince, CancellationToken.None);
+        }
         for (var i = 0; i < step.Messages.Count; i++)
         {
             var message = step.Messages[i];

@@ -61,6 +61,11 @@ internal sealed partial class JourneyEngine : IHostedService, IDisposable
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(Kocs.AssessKocMonth.Name, Kocs.AssessKocMonth.Version, services.GetRequiredService<Kocs.AssessKocMonth>));
         _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(Points.PointsExpiryOrchestration.Name, Points.PointsExpiryOrchestration.Version, () => new Points.PointsExpiryOrchestration()));
         _worker.AddTaskActivities(new EngineObjectCreator<TaskActivity>(Points.ExpirePoints.Name, Points.ExpirePoints.Version, services.GetRequiredService<Points.ExpirePoints>));
+        _worker.AddTaskOrchestrations(new EngineObjectCreator<TaskOrchestration>(Audience.BroadcastOrchestration.Name, Audience.BroadcastOrchestration.Version, () => new Audience.BroadcastOrchestration()));
+        _worker.AddTaskActivities(
+            new EngineObjectCreator<TaskActivity>(Audience.TargetBroadcast.Name, Audience.TargetBroadcast.Version, services.GetRequiredService<Audience.TargetBroadcast>),
+            new EngineObjectCreator<TaskActivity>(Audience.SendBroadcastBatch.Name, Audience.SendBroadcastBatch.Version, services.GetRequiredService<Audience.SendBroadcastBatch>),
+            new EngineObjectCreator<TaskActivity>(Audience.FinishBroadcast.Name, Audience.FinishBroadcast.Version, services.GetRequiredService<Audience.FinishBroadcast>));
         _logger = loggers.CreateLogger<JourneyEngine>();
         _runWorker = settings.Worker;
     }

@@ -43,9 +43,10 @@ internal static class KocsApi
     internal static async Task<Results<Ok<KocResponse>, ValidationProblem, ProblemHttpResult>> PutKoc(
         string storeId, string leadId, KocRequest body, HttpRequest request, ClaimsPrincipal user, StoreRepository stores, LeadRepository leads,
         KocCredits credits, KocSchedule schedule, CodeSigner signer, IOptions<FunnelOptions> options, IOptions<WeComOptions> weCom, IServiceProvider services,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, Audience.AuditLog audit, CancellationToken cancellationToken)
     {
         if (!LeadIdHasher.LooksLikeLeadId(leadId)) return Problems.BadLeadId();
+        await audit.RecordAsync(user, "koc.promote", leadId, storeId, cancellationToken);
         var clerkId = user.IsInRole(Roles.Clerk) && !user.IsInRole(Roles.Store) && !user.IsInRole(Roles.Hq) ? user.FindFirstValue(Roles.ClerkIdClaim) : body.ClerkId;
         var v = new Validation();
         v.Range("quota", body.Quota, 1, MaxQuota);

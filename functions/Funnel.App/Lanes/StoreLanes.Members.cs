@@ -16,8 +16,16 @@ internal sealed partial class StoreLanes
     public (Member Member, ETag ETag)? KnownMember(string storeId, string leadId) =>
         _lanes.TryGetValue(storeId, out var lane) ? lane.KnownMember(leadId) : null;
 
+    /// <summary>Forgets the lead's membership at the store (it was erased).</summary>
+    public void ForgetMember(string storeId, string leadId)
+    {
+        if (_lanes.TryGetValue(storeId, out var lane)) lane.ForgetMember(leadId);
+    }
+
     private sealed partial class StoreLane
     {
+        public void ForgetMember(string leadId) => _members.TryRemove(leadId, out _);
+
         private const int MaxMembersKnown = 20_000;
         private readonly ConcurrentDictionary<string, (Member Member, ETag ETag)> _members = new(StringComparer.Ordinal);
 

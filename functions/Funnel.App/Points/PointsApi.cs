@@ -71,9 +71,10 @@ internal static class PointsApi
     /// <summary>The lead's balance and its ledger, newest first, <paramref name="limit"/> entries from <paramref name="offset"/>.</summary>
     internal static async Task<Results<Ok<PointsResponse>, ProblemHttpResult, ValidationProblem>> GetPoints(
         string leadId, int? offset, int? limit, HttpContext http, ShopperSessions sessions, LeadRepository leads, PointsLedger ledger, TimeProvider time,
-        CancellationToken cancellationToken)
+        Audience.AuditLog audit, CancellationToken cancellationToken)
     {
         if ((await CallerAsync(leadId, http, sessions, leads, time, cancellationToken)).Refused is { } refused) return refused;
+        await audit.RecordAsync(http.User, "points.read", leadId, null, cancellationToken);
         var v = new Validation();
         v.Range("offset", offset, 0, int.MaxValue);
         v.Range("limit", limit, 1, MaxPageSize);
@@ -91,9 +92,10 @@ internal static class PointsApi
     /// </summary>
     internal static async Task<Results<Created<RedemptionResponse>, Ok<RedemptionResponse>, ProblemHttpResult, ValidationProblem>> PostRedemption(
         string leadId, RedemptionRequest body, HttpContext http, ShopperSessions sessions, LeadRepository leads, PointsLedger ledger, TimeProvider time,
-        CancellationToken cancellationToken)
+        Audience.TagStore tags, Audience.AuditLog audit, CancellationToken cancellationToken)
     {
         if ((await CallerAsync(leadId, http, sessions, leads, time, cancellationToken)).Refused is { } refused) return refused;
+        await audit.RecordAsync(http.User, "points.redeem", leadId, body.RedemptionId, cancellationToken);
         var v = new Validation();
         v.Id("redemptionId", body.RedemptionId);
         if (body.Points is not (> 0 and <= PointsRules.MaxPointsPerEvent)) v.Add("points", $"points is what the redemption spends, 1 to {PointsRules.MaxPointsPerEvent}.");
@@ -109,7 +111,7 @@ internal static class PointsApi
             LedgerOutcome.Repeated when entry!.Points != -points => Problems.Create(StatusCodes.Status409Conflict, "redemption-conflict", "Another redemption has this id",
                 $"Redemption '{body.RedemptionId}' spent {-entry.Points} points; this request asks {points}. Use a new redemptionId for a new redemption."),
             LedgerOutcome.Repeated => TypedResults.Ok(new RedemptionResponse(body.RedemptionId!, points, entry!.BalanceAfter, entry.At, Replayed: true)),
-            _ => TypedResults.Created($"/api/leads/{leadId}/points", new RedemptionResponse(body.RedemptionId!, points, balance.Balance, entry!.At, Replayed: false)),
+            _ => await TaggedAsync(TypedResults.Created($"/api/leads/{leadId}/points", new RedemptionResponse(body.RedemptionId!, points, balance.Balance, entry!.At, Replayed: false)), tags.AddEverywhereAsync(leadId, Core.Audience.LeadTags.Redeemed, "points", entry.At, cancellationToken)),
         };
     }
 
@@ -131,20 +133,15 @@ internal static class PointsApi
         return TypedResults.Created(response.QrPngUrl, response);
     }
 
-    /// <summary>The shopper's own session, hq, or the staff of a store the lead belongs to (anyone else: refused, or as if no such lead).</summary>
-    private static async Task<(JourneyCaller? Caller, ProblemHttpResult? Refused)> CallerAsync(
-        string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<T> TaggedAsync<T>(T result, Task tagging)
     {
-        if (!LeadIdHasher.LooksLikeLeadId(leadId)) return (null, Problems.BadLeadId());
-        var (caller, refused) = ShopperAccess.Check(http, sessions, time.GetUtcNow(), leadId, null);
-        if (refused is not null) return (null, refused);
-        if (caller!.IsStaff && !http.User.IsInRole(Roles.Hq))
-        {
-            var index = await leads.GetIndexAsync(leadId, cancellationToken);
-            if (index?.StoreIds.Contains(caller.StoreId ?? "") != true) return (null, Problems.NotFound($"No lead '{leadId}' is known at your store."));
-        }
-        return (caller, null);
+        await tagging;
+        return result;
     }
+
+    private static Task<(JourneyCaller? Caller, ProblemHttpResult? Refused)> CallerAsync(
+        string leadId, HttpContext http, ShopperSessions sessions, LeadRepository leads, TimeProvider time, CancellationToken cancellationToken) =>
+        LeadAccess.CheckAsync(leadId, http, sessions, leads, time, cancellationToken);
 
     internal sealed record RulesRequest(int? Joining, int? TrialCompleted, int? ShareRecruited, decimal? PerUnitAmount, DateTimeOffset? EffectiveFrom, int? ReferralDailyCap, int? ExpireAfterDays);
 

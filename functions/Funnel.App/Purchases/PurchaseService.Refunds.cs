@@ -91,6 +91,7 @@ internal sealed partial class PurchaseService
         if (!purchase.IsRefund && PointsLeadOf(record) is { } buyer)
         {
             await points.PurchasedAsync(buyer, purchase.PurchaseId, StoreRows.Money(record.GetString("Amount")), record.GetDateTimeOffset("PurchasedAt") ?? purchase.PurchasedAt, cancellationToken);
+            await conversions.PurchasedAsync(buyer, record.GetDateTimeOffset("PurchasedAt") ?? purchase.PurchasedAt, cancellationToken);
         }
         else if (purchase.IsRefund && record.GetString("SaleLeadId") is { } refunded)
         {

@@ -40,7 +40,7 @@ internal enum PurchaseOutcome
 /// poisoned with what differs), never a second sale and never a change to the first. Refunds: PurchaseService.Refunds.cs.
 /// </summary>
 internal sealed partial class PurchaseService(
-    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, Points.PointsAwards points, Kocs.KocCredits kocs, TimeProvider time,
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes lanes, FunnelTables tables, Journeys.JourneyService journeys, Points.PointsAwards points, Kocs.KocCredits kocs, Audience.BroadcastConversions conversions, TimeProvider time,
     ILogger<PurchaseService> logger)
 {
     private const string Complete = "complete";
@@ -100,7 +100,11 @@ internal sealed partial class PurchaseService(
             await CreditAsync(purchase, leadId, decision, credited, cancellationToken);
             await MarkCompleteAsync(purchase, cancellationToken);
         }
-        if (known) await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
+        if (known)
+        {
+            await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
+            await conversions.PurchasedAsync(leadId, purchase.PurchasedAt, cancellationToken);
+        }
         if (record["CreditedKocId"] is string kocId) await CreditKocAsync(purchase, decision.StoreId!, kocId, leadId, cancellationToken);
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);
         Record(decision.Kind.ToString());

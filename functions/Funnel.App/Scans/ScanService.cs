@@ -29,7 +29,7 @@ namespace Funnel.App.Scans;
 ///    is read from the journey row.
 /// </summary>
 internal sealed class ScanService(
-    LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, Points.PointsAwards points, Kocs.KocCredits kocs, TimeProvider time)
+    LeadIdHasher hasher, LeadRepository leads, StoreLanes committer, JourneyService journeys, JourneyRepository journeyRows, Points.PointsAwards points, Kocs.KocCredits kocs, Audience.TagStore tags, TimeProvider time)
 {
     public const string MeterName = "Funnel.Scans";
     private static readonly Meter Meter = new(MeterName);
@@ -63,6 +63,7 @@ internal sealed class ScanService(
                 && (isNewLead || await leads.GetIndexAsync(leadId, cancellationToken) is { FirstStoreId: var first, StoreIds: [var only] } && first == code.StoreId && only == code.StoreId))
             {
                 await points.ReferredAsync(referrer, leadId, now, cancellationToken);
+                await tags.AddAsync(code.StoreId, referrer, Core.Audience.LeadTags.Shared, "scan", now, cancellationToken);
             }
             // Through a KOC's code: the KOC's recruit while the KOC has room (once; a retry finds it recorded), else the store's alone.
             if (Core.Kocs.LeadChannel.Koc.LeadOf(code.Channel) is { } koc && koc != leadId

@@ -23,6 +23,10 @@ internal sealed class FunnelTables
         Deliveries = Service.GetTableClient(connection.TablePrefix + "deliveries");
         Points = Service.GetTableClient(connection.TablePrefix + "points");
         Kocs = Service.GetTableClient(connection.TablePrefix + "kocs");
+        People = Service.GetTableClient(connection.TablePrefix + "people");
+        Audit = Service.GetTableClient(connection.TablePrefix + "audit");
+        Segments = Service.GetTableClient(connection.TablePrefix + "segments");
+        Broadcasts = Service.GetTableClient(connection.TablePrefix + "broadcasts");
     }
 
     public TableServiceClient Service { get; }
@@ -51,5 +55,17 @@ internal sealed class FunnelTables
     /// <summary>One partition per store: its KOCs' profiles, monthly cards, credit entries and assessments (<see cref="Kocs.KocLedger"/>).</summary>
     public TableClient Kocs { get; }
 
-    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries, Points, Kocs];
+    /// <summary>One partition per lead: its consent (state and history) and the broadcasts it received; partition "~erasing": erasures under way (<see cref="Audience.PeopleStore"/>).</summary>
+    public TableClient People { get; }
+
+    /// <summary>Staff actions on a lead's data, twice: partition "lead|{leadId}" and "day|{yyyy-MM-dd}" (<see cref="Audience.AuditLog"/>).</summary>
+    public TableClient Audit { get; }
+
+    /// <summary>Partition "segment": one row per saved segment.</summary>
+    public TableClient Segments { get; }
+
+    /// <summary>One partition per broadcast: its header and one row per targeted lead, in batches (<see cref="Audience.BroadcastStore"/>).</summary>
+    public TableClient Broadcasts { get; }
+
+    public IEnumerable<TableClient> All => [Stores, Leads, Directory, Campaigns, Identities, Deliveries, Points, Kocs, People, Audit, Segments, Broadcasts];
 }

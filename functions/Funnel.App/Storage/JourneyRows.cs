@@ -10,7 +10,10 @@ namespace Funnel.App.Storage;
 /// A message to a lead as it goes on the outbound-messages queue (and sits in an outbox row until then).
 /// <see cref="Attempt"/>: how often the channel adapter put it back after WeCom answered "busy" (0 as the journey sends it).
 /// </summary>
-internal sealed record OutboundMessage(string MessageId, string StoreId, string LeadId, string? ClerkId, string Template, DateTimeOffset At, int Attempt = 0);
+/// <remarks>A broadcast's message carries its own <see cref="Text"/>, its <see cref="BroadcastId"/> and the target row the channel's outcome is recorded on.</remarks>
+internal sealed record OutboundMessage(
+    string MessageId, string StoreId, string LeadId, string? ClerkId, string Template, DateTimeOffset At, int Attempt = 0, string? Text = null, string? BroadcastId = null,
+    string? TargetRow = null);
 
 /// <summary>
 /// The journey rows of a store's partition. "journey|{leadId}": the state as JSON plus its stage, version and next
@@ -46,6 +49,7 @@ internal static class JourneyRows
         ["Version"] = s.Version,
         ["ClerkId"] = s.ClerkId,
         ["NextTimerAt"] = s.NextTimerAt,
+        ["LastEngagedAt"] = s.LastEngagedAt,
     };
 
     /// <summary>A step's fingerprint: a hash of the decided step, the same every time the same step is committed.</summary>

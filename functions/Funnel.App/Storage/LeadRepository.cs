@@ -31,6 +31,9 @@ internal sealed class LeadRepository(FunnelTables tables)
         return exists;
     }
 
+    /// <summary>Forgets a membership (it was erased: the one case a membership goes).</summary>
+    public void ForgetMember(string storeId, string leadId) => _knownMembers.TryRemove((storeId, leadId), out _);
+
     /// <summary>Notes a membership that exists (a scan committed it).</summary>
     public void RememberMember(string storeId, string leadId)
     {

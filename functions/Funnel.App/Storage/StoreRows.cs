@@ -39,6 +39,10 @@ internal static class StoreRows
     public static string PrefixFilter(string storeId, string prefix) =>
         TableClient.CreateQueryFilter($"PartitionKey eq {storeId} and RowKey ge {prefix} and RowKey lt {prefix + '~'}");
 
+    /// <summary>OData filter for the store's purchase records and cross-store credits that name the lead (as the credited lead or the one whose points the sale earned).</summary>
+    public static string SalesOfLeadFilter(string storeId, string leadId) => TableClient.CreateQueryFilter(
+        $"PartitionKey eq {storeId} and ((RowKey ge {PurchasePrefix} and RowKey lt {PurchasePrefix + '~'}) or (RowKey ge {CreditPrefix} and RowKey lt {CreditPrefix + '~'})) and (LeadId eq {leadId} or PointsLeadId eq {leadId})");
+
     public static TableEntity Config(StoreSettings s) => new(s.StoreId, ConfigKey)
     {
         ["Name"] = s.Name,
@@ -147,6 +151,7 @@ internal static class StoreRows
         ["Purchases"] = m.Purchases,
         ["LastPurchaseAt"] = m.LastPurchaseAt,
         ["KocId"] = m.KocId,
+        ["Spent"] = m.Spent.ToString(CultureInfo.InvariantCulture),
     };
 
     public static Member ToMember(TableEntity e) => new(
@@ -164,7 +169,8 @@ internal static class StoreRows
         e.GetBoolean("NewToBrand") ?? false,
         e.GetInt32("Purchases") ?? 0,
         e.GetDateTimeOffset("LastPurchaseAt"),
-        e.GetString("KocId"));
+        e.GetString("KocId"),
+        Money(e.GetString("Spent")));
 
     private static string[] SplitList(string? s) =>
         string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);

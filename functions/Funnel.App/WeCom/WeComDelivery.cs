@@ -25,7 +25,7 @@ namespace Funnel.App.WeCom;
 /// </summary>
 internal sealed partial class WeComDelivery(
     WeComIdentities identities, DeliveryLedger ledger, WeComClient client, StoreLanes lanes, FunnelQueues queues, TimeProvider time,
-    IOptions<WeComOptions> options, ILogger<WeComDelivery> logger)
+    IOptions<WeComOptions> options, Audience.MessageConsent consent, ILogger<WeComDelivery> logger)
 {
     public const int MaxAttempts = 5;
     private readonly WeComOptions _options = options.Value;
@@ -37,9 +37,9 @@ internal sealed partial class WeComDelivery(
     {
         if (await identities.FindAsync(message.LeadId, cancellationToken) is not { } contact)
         {
-            OutboundMessageLog.Logged(logger, message.Template, message.StoreId, message.LeadId, message.MessageId, message.At);
-            return "Logged: the lead has no WeCom contact.";
+            return $"{await consent.LogAsync(message, cancellationToken)} The lead has no WeCom contact.";
         }
+        if (await consent.WithheldAsync(message, Core.Audience.ConsentState.WeCom, cancellationToken) is { } withheld) return withheld;
         if (await lanes.GetSettingsAsync(message.StoreId, cancellationToken) is not { } store) return $"Dropped: store {message.StoreId} no longer exists.";
         var day = store.Policy.LocalDay(time.GetUtcNow());
         var (claimed, existing) = await ledger.ClaimAsync(message, RealTime.GetUtcNow(), cancellationToken);
@@ -75,6 +75,7 @@ internal sealed partial class WeComDelivery(
             outcome = (DeliveryStatus.Failed, null, $"WeCom did not take the message in {MaxAttempts} attempts: {e.Message}");
         }
         await ledger.FinishAsync(message, claimed!.Value, outcome.Status, outcome.Via, outcome.Reason, time.GetUtcNow(), day, cancellationToken);
+        await consent.RecordOutcomeAsync(message, outcome.Status == DeliveryStatus.Sent ? "sent" : "failed", outcome.Reason, cancellationToken);
         if (outcome.Status == DeliveryStatus.Failed) LogFailed(logger, message.StoreId, message.Template, outcome.Reason ?? "");
         return $"{outcome.Status}{(outcome.Via is null ? "" : $" via {outcome.Via}")}.";
     }
@@ -82,7 +83,7 @@ internal sealed partial class WeComDelivery(
     private async Task<(DeliveryStatus, string?, string?)> SendAsync(OutboundMessage message, WeComContact contact, string storeName, CancellationToken cancellationToken)
     {
         if (message.Template == "welcome" && contact.WelcomeCode is not null) return (DeliveryStatus.Sent, "welcome-code", null);
-        if (_options.TextFor(message.Template) is not { } text)
+        if ((message.Text ?? _options.TextFor(message.Template)) is not { } text)
         {
             return (DeliveryStatus.Failed, null, $"No text for template '{message.Template}': set WeCom:MessageTexts:{message.Template}.");
         }

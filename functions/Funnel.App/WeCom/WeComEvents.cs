@@ -18,7 +18,7 @@ namespace Funnel.App.WeCom;
 /// </summary>
 internal sealed partial class WeComEvents(
     WeComWays ways, WeComGroups groups, ScanService scans, WeComClient client, WeComIdentities identities, LeadIdHasher hasher, LeadRepository leads, JourneyService journeys, TimeProvider time,
-    IOptions<WeComOptions> options, ILogger<WeComEvents> logger)
+    IOptions<WeComOptions> options, Audience.PeopleStore people, ILogger<WeComEvents> logger)
 {
     public async Task HandleAsync(CallbackMessage message, CancellationToken cancellationToken)
     {
@@ -72,6 +72,11 @@ internal sealed partial class WeComEvents(
             if (await leads.ReadMemberAsync(storeId, leadId, cancellationToken) is not { } member || member.Member.ClerkId != clerkId) continue;
             await journeys.RaiseAsync(storeId, leadId, new Core.Journeys.OptedOut(time.GetUtcNow(), WeComIds.ScanIdFor(message)), cancellationToken);
             ended++;
+        }
+        // The customer removed the clerk: their own choice not to hear from the business on WeCom (a redelivery records nothing twice).
+        if (message.Kind == CallbackKind.ClerkDeletedByCustomer && index is not null && (await people.ConsentAsync(leadId, cancellationToken)).Allows(Core.Audience.ConsentState.WeCom))
+        {
+            await people.RecordAsync(leadId, new Audience.ConsentRecord("out", Core.Audience.ConsentState.WeCom, time.GetUtcNow(), "wecom-event:" + message.Event, null), cancellationToken);
         }
         LogLost(logger, message.Kind, ended);
     }

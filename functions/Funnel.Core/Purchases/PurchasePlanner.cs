@@ -103,6 +103,7 @@ public static class PurchasePlanner
                 member = previous with
                 {
                     Purchases = previous.Purchases + 1,
+                    Spent = previous.Spent + purchase.Amount,
                     LastPurchaseAt = previous.LastPurchaseAt is { } last && last > purchase.PurchasedAt ? last : purchase.PurchasedAt,
                 };
                 seat = writes.SeatFor(member, GroupTier.Vip, policy);

@@ -58,6 +58,25 @@ internal static class AuthorizationMatrix
         For("GET", "/api/programme/kocs", Roles.Hq, Roles.Store, Roles.Clerk),
         For("GET", "/api/leads/{leadId}/stores/{storeId}/journey/events/{eventId}", Roles.Hq, Roles.Store, Roles.Clerk),
 
+        // Audience: the store's staff tag their shoppers and record an opt-out (the shopper's session opts in: Audience/TagsAndConsentTests.cs);
+        // export and erasure are the shopper's own (session) or HQ's; the audit is HQ's; HQ and a store build segments and
+        // broadcast to them (a store within its own store: Audience/BroadcastTests.cs); a broadcast's tracked link is public.
+        For("GET", "/api/leads/{leadId}/tags", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("PUT", "/api/leads/{leadId}/tags/{tag}", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("DELETE", "/api/leads/{leadId}/tags/{tag}", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/leads/{leadId}/consent", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("PUT", "/api/leads/{leadId}/consent", Roles.Hq, Roles.Store, Roles.Clerk),
+        For("GET", "/api/leads/{leadId}/export", Roles.Hq),
+        For("DELETE", "/api/leads/{leadId}", Roles.Hq),
+        For("GET", "/api/audit", Roles.Hq),
+        For("POST", "/api/segments", Roles.Hq, Roles.Store),
+        For("GET", "/api/segments", Roles.Hq, Roles.Store),
+        For("POST", "/api/segments/preview", Roles.Hq, Roles.Store),
+        For("GET", "/api/segments/{segmentId}/preview", Roles.Hq, Roles.Store),
+        For("POST", "/api/broadcasts", Roles.Hq, Roles.Store),
+        For("GET", "/api/broadcasts/{broadcastId}", Roles.Hq, Roles.Store),
+        Public("GET", "/b/{token}"),
+
         // Campaigns are HQ's; the store's staff list, ack and share what was pushed to them; a share link is public.
         For("POST", "/api/campaigns", Roles.Hq),
         For("GET", "/api/campaigns", Roles.Hq),

@@ -153,6 +153,9 @@ public sealed partial class AuthorizationMatrixTests(AzuriteFixture azurite)
         ["token"] = "not-a-share-link",
         ["eventId"] = "e-1",
         ["chatId"] = "wrStandIn",
+        ["tag"] = "vip",
+        ["segmentId"] = "everyone",
+        ["broadcastId"] = "b1",
     };
 
     /// <summary>A group's "" route comes out as "/api/stores/{storeId}/"; routing matches it with or without the slash.</summary>

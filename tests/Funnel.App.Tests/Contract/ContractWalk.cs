@@ -14,7 +14,7 @@ namespace Funnel.App.Tests.Contract;
 /// 404, 409, 410, 413, 415): every documented operation at least once. What it received is checked against the
 /// document by <see cref="OpenApiContractTests"/>.
 /// </summary>
-internal static class ContractWalk
+internal static partial class ContractWalk
 {
     private const string StaffId = "0f8fad5b-d9cb-469f-a165-70867728950e";
     private static readonly string[] TwoStores = ["s1", "s2"], PushTargets = ["s1", "s2", "gone"];
@@ -34,6 +34,7 @@ internal static class ContractWalk
         await Journeys(app, hq, anonymous, app.Shopper(session), leadId);
         await PurchasesAndReports(app, hq);
         await Campaigns(app, hq, leadId);
+        await Audience(app, hq, anonymous);
     }
 
     private static async Task Stores(FunnelAppFactory app, HttpClient hq)
