@@ -1,9 +1,11 @@
 // The clerk dashboard at /clerk: my funnel (chart), my follow-ups with one-click actions, my store's groups, my QR
-// code for the till, the campaign assets to download and mark posted, the store's KOCs and the candidates to promote. A store manager's token sees the store.
+// code for the till, the campaign assets to download and mark posted, the store's KOCs and the candidates to promote,
+// and a shopper's card (tags, consent; audience.js). A store manager's token sees the store.
 import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent, sendJourneyEvent, when } from "./common.js";
 import { signIn } from "./signin.js";
 import { drawTrend } from "./trend.js";
 import { loadCandidates, loadStoreKocs } from "./engagement.js";
+import { bindShopperCard, openLead } from "./audience.js";
 
 let token, storeId, clerkId, store, days = 7;
 
@@ -21,6 +23,7 @@ signIn({
       document.querySelectorAll(".segmented button").forEach(o => o.setAttribute("aria-pressed", String(o === b)));
       loadFunnel().catch(e => announce(e.message, true));
     }));
+    bindShopperCard(token, store.timeZone);
     await Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadQr(), loadAssets(), loadKocs()]).catch(e => announce(e.message, true));
     markReady();
     every(10, () => Promise.all([loadFunnel(), loadTasks(), loadGroups(), loadAssets(), loadKocs()]));
@@ -71,7 +74,9 @@ async function loadTasks() {
     return el("li", { class: task.overdue ? "overdue" : "" },
       el("div", {},
         el("strong", {}, taskText[task.kind] ?? task.kind),
-        el("span", { class: "meta" }, ` · shopper ${task.leadId.slice(0, 8)} · due ${when(task.dueAt, store.timeZone)}`),
+        el("span", { class: "meta" }, " · ",
+          el("button", { type: "button", class: "link", title: "Open in the Shopper card", onclick: () => openLead(task.leadId, { focus: true }) }, `shopper ${task.leadId.slice(0, 8)}`),
+          ` · due ${when(task.dueAt, store.timeZone)}`),
         task.overdue ? el("span", { class: "badge" }, "Overdue") : null),
       el("div", { class: "actions" }, actions));
   });

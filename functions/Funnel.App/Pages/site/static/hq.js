@@ -1,10 +1,12 @@
 // The HQ console at /hq: leaderboard of stores and clerks by region, the chain-wide funnel, and campaigns
 // (create, upload an asset, push, and the execution report with the stores to chase), the day-by-day trend, the
-// KOC leaderboard and the points rules.
+// KOC leaderboard and the points rules, and the audience: segments with a live count, broadcasts and their reports
+// (segments.js).
 import { api, announce, count, drawFunnel, el, every, fillTable, funnelSteps, kpis, markReady, money, percent } from "./common.js";
 import { signIn } from "./signin.js";
 import { drawTrend } from "./trend.js";
 import { bindRulesForm, loadKocBoard, loadRules } from "./engagement.js";
+import { bindAudience, loadAudience } from "./segments.js";
 
 let token, campaignId = null;
 const regions = new Set();
@@ -22,7 +24,8 @@ signIn({
     $("upload").addEventListener("submit", uploadAsset);
     $("push").addEventListener("submit", push);
     bindRulesForm($("rules"), $("rules-form"), token);
-    await Promise.all([loadLeaderboard(), loadCampaigns(), loadRules($("rules"), $("rules-form"), token)]).catch(e => announce(e.message, true));
+    bindAudience(token);
+    await Promise.all([loadLeaderboard(), loadCampaigns(), loadRules($("rules"), $("rules-form"), token), loadAudience()]).catch(e => announce(e.message, true));
     await loadExecution().catch(e => announce(e.message, true));
     markReady();
     every(10, () => Promise.all([loadLeaderboard(), loadExecution()]));
@@ -65,9 +68,9 @@ async function loadLeaderboard() {
 
 function fillRegions() {
   const sorted = [...regions].sort();
-  for (const [select, all] of [[$("region"), "All regions"], [$("push-target"), "Every store"]]) {
+  for (const [select, all] of [[$("region"), "All regions"], [$("push-target"), "Every store"], [$("segment-scope"), "The whole chain"]]) {
     const chosen = select.value;
-    select.replaceChildren(el("option", { value: "" }, all), ...sorted.map(r => el("option", { value: r }, select.id === "push-target" ? `Region ${r}` : r)));
+    select.replaceChildren(el("option", { value: "" }, all), ...sorted.map(r => el("option", { value: r }, select.id === "region" ? r : `Region ${r}`)));
     select.value = chosen;
   }
 }

@@ -1,6 +1,8 @@
 // The shopper landing at /s/{code}: identify (a stand-in for the messaging app's sign-in), get a group seat,
-// see their points and share code, book a guided trial, ask a question. Every step is one call to the public API.
+// see their points and share code, book a guided trial, ask a question, and their data: stop messages, download, erase
+// (mydata.js). Every step is one call to the public API.
 import { api, announce, count, el, markReady, sendJourneyEvent, submitting, when } from "./common.js";
+import { showMyData } from "./mydata.js";
 
 const code = document.body.dataset.code;
 const timeZone = document.body.dataset.timeZone;
@@ -26,6 +28,7 @@ identify.addEventListener("submit", async event => {
     lead = await api("/api/scans", { method: "POST", body: { code, shopperId, scanId } });
     showWelcome(lead);
     await showPoints();
+    await showMyData(lead, forgetLead);
     return "";
   });
 });
@@ -91,6 +94,12 @@ async function showPoints() {
   qr.alt = "QR code of your share link, for a friend to scan";
   document.getElementById("share-link").href = share.scanUrl;
   for (const id of ["points", "share"]) document.getElementById(id).hidden = false;
+}
+
+/** After the erasure: the page forgets the lead and its session, and hides all that showed them. */
+function forgetLead() {
+  lead = null;
+  for (const id of ["welcome", "points", "share", "trial", "ask"]) document.getElementById(id).hidden = true;
 }
 
 /** A shopper's event on their journey at this store, sent with the session the scan answered. */
