@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (Release build, their own Azurite). Usage: ./bench.sh scans|purchases|journeys|campaigns|storage|pages|wecom|points|kocs [--clients 32] [--seconds 15] [--stores 100]
+# Benchmarks (Release build, their own Azurite). Usage: ./bench.sh scans|purchases|journeys|campaigns|storage|pages|wecom|points|kocs|segments [--clients 32] [--seconds 15] [--stores 100]
 # Results are printed as Markdown; docs/benchmarks.md records them with the command that produced them.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -32,8 +32,11 @@ switch (scenario)
     case "kocs":
         await KocBenchmark.RunAsync(options);
         return 0;
+    case "segments":
+        await SegmentBenchmark.RunAsync(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages, wecom, points, kocs. Options: --clients N --seconds N --stores N --days N --leads N");
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Scenarios: scans, purchases, journeys, campaigns, storage, pages, wecom, points, kocs, segments. Options: --clients N --seconds N --stores N --days N --leads N");
         return 2;
 }
 

@@ -3,10 +3,14 @@ namespace Funnel.App.Audience;
 /// <summary>
 /// A purchase by a lead who received broadcasts: each broadcast it came within the window of (after the send, at most
 /// its window days later) counts the lead converted, once (the first purchase sets it; a redelivery sets nothing twice).
-/// One read of the lead's "received" row per purchase; a write only for a broadcast it converts.
+/// Asked only for a purchase whose credited membership notes a broadcast in the last 90 days: then one read of the lead's
+/// "received" row, and a write only for a broadcast it converts.
 /// </summary>
 internal sealed class BroadcastConversions(PeopleStore people, BroadcastStore broadcasts)
 {
+    /// <summary>The longest conversion window a broadcast may have (its windowDays are at most 90).</summary>
+    public static readonly TimeSpan Horizon = TimeSpan.FromDays(90);
+
     public async Task PurchasedAsync(string leadId, DateTimeOffset purchasedAt, CancellationToken cancellationToken)
     {
         var (received, _) = await people.ReceivedAsync(leadId, cancellationToken);

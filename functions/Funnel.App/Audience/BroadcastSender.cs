@@ -11,10 +11,11 @@ namespace Funnel.App.Audience;
 /// store's quiet hours, the frequency cap, WeCom's limit); a send is first remembered on the lead's "received" row
 /// (conditional: the cap holds however many broadcasts race), then put on outbound-messages with the stable id
 /// "bc:{broadcastId}:{leadId}" (the channel delivers an id once), then the target is marked queued. A re-run after a
-/// crash finds each step done or not: a target remembered but not marked is queued again under the same id.
+/// crash finds each step done or not: a target remembered but not marked is queued again under the same id. The lead's
+/// membership notes the send (<see cref="Core.Scans.Member.LastBroadcastAt"/>), so a purchase looks for conversions only then.
 /// </summary>
 internal sealed class BroadcastSender(
-    BroadcastStore broadcasts, PeopleStore people, StoreLanes lanes, FunnelQueues queues, WeCom.WeComIdentities identities, BroadcastLinks links,
+    BroadcastStore broadcasts, PeopleStore people, StoreLanes lanes, LeadRepository leads, FunnelQueues queues, WeCom.WeComIdentities identities, BroadcastLinks links,
     IOptions<WeCom.WeComOptions> weCom, IOptions<BroadcastOptions> options, IOptions<FunnelOptions> funnel, TimeProvider time)
 {
     public const string Template = "broadcast";
@@ -67,6 +68,7 @@ internal sealed class BroadcastSender(
             var message = new OutboundMessage(MessageId(broadcast.BroadcastId, target.LeadId), target.StoreId, target.LeadId, null, Template, now,
                 Text: TextFor(broadcast, target, store.Name), BroadcastId: broadcast.BroadcastId, TargetRow: target.RowKey);
             await queues.OutboundMessages.SendMessageAsync(Journeys.JourneyJson.Write(message), cancellationToken);
+            await leads.MarkBroadcastAsync(target.StoreId, target.LeadId, now, cancellationToken);
             await broadcasts.MergeTargetAsync(broadcast.BroadcastId, target.RowKey,
                 new Dictionary<string, object?> { ["Status"] = BroadcastStore.Queued, ["QueuedAt"] = now, ["Channel"] = channel }, cancellationToken);
             return decision;

@@ -21,7 +21,7 @@ internal static class BroadcastsApi
         api.MapPost("", PostBroadcast).WithName("PostBroadcast").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/{broadcastId}", GetBroadcast).WithName("GetBroadcast").ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet(LinkPath + "/{token}", OpenLink).WithName("OpenBroadcastLink").WithTags("Audience").AllowAnonymous()
-            .RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

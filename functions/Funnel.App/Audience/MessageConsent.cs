@@ -11,11 +11,15 @@ namespace Funnel.App.Audience;
 /// channel did, on its target row. Without WeCom a broadcast's message is claimed in the delivery ledger before it is
 /// logged, as WeCom's are, so a repeated message id is never sent twice there either.
 /// </summary>
-internal sealed partial class MessageConsent(PeopleStore people, BroadcastStore broadcasts, DeliveryLedger ledger, Lanes.StoreLanes lanes, TimeProvider time, ILoggerFactory loggers)
+internal sealed partial class MessageConsent(
+    PeopleStore people, BroadcastStore broadcasts, DeliveryLedger ledger, FunnelQueues queues, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly ILogger logger = loggers.CreateLogger("Funnel.Outbound");
 
     public const string Withheld = "withheld";
+
+    /// <summary>What <see cref="LogAsync"/> answers for a message it logged.</summary>
+    public const string Logged = "Logged.";
 
     /// <summary>Null when the message may go on <paramref name="channel"/>; else what was done instead (the lead opted out).</summary>
     public async Task<string?> WithheldAsync(OutboundMessage message, string channel, CancellationToken cancellationToken)
@@ -26,6 +30,9 @@ internal sealed partial class MessageConsent(PeopleStore people, BroadcastStore 
         LogWithheld(logger, message.Template, message.StoreId);
         return "Withheld: the lead opted out.";
     }
+
+    /// <summary>A delivery status as a broadcast's report names it: sent, failed, unconfirmed.</summary>
+    public static string OutcomeOf(DeliveryStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>A broadcast's message: what the channel did with it, on its target row.</summary>
     public Task RecordOutcomeAsync(OutboundMessage message, string outcome, string? reason, CancellationToken cancellationToken) =>
@@ -40,17 +47,41 @@ internal sealed partial class MessageConsent(PeopleStore people, BroadcastStore 
         if (message.BroadcastId is null)
         {
             OutboundMessageLog.Logged(logger, message.Template, message.StoreId, message.LeadId, message.MessageId, message.At);
-            return "Logged.";
+            return Logged;
         }
         var (claimed, existing) = await ledger.ClaimAsync(message, TimeProvider.System.GetUtcNow(), cancellationToken);
-        if (existing is not null) return $"Repeat: already {existing.GetString("Status")}.";
+        if (existing is not null) return await RepeatAsync(message, existing, cancellationToken);
         OutboundMessageLog.Logged(logger, message.Template, message.StoreId, message.LeadId, message.MessageId, message.At);
-        var store = await lanes.GetSettingsAsync(message.StoreId, cancellationToken);
-        var now = time.GetUtcNow();
-        await ledger.FinishAsync(message, claimed!.Value, DeliveryStatus.Sent, "log", null, now, store?.Policy.LocalDay(now) ?? DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
-        await RecordOutcomeAsync(message, "sent", null, cancellationToken);
-        return "Logged.";
+        await ledger.FinishUncountedAsync(message, claimed!.Value, DeliveryStatus.Sent, "log", null, time.GetUtcNow(), cancellationToken);
+        await RecordOutcomeAsync(message, OutcomeOf(DeliveryStatus.Sent), null, cancellationToken);
+        return Logged;
     }
+
+    /// <summary>
+    /// A broadcast's message met its marker: its outcome again (the sender may have stopped before recording it). A marker
+    /// still "sending" is another delivery of it at work (put back until it is done) or, after
+    /// <see cref="SendingLimit"/>, a sender that stopped between its claim and the log line: unconfirmed, never logged twice.
+    /// </summary>
+    private async Task<string> RepeatAsync(OutboundMessage message, Azure.Data.Tables.TableEntity existing, CancellationToken cancellationToken)
+    {
+        var status = Enum.Parse<DeliveryStatus>(existing.GetString("Status") ?? nameof(DeliveryStatus.Sending));
+        if (status == DeliveryStatus.Sending)
+        {
+            var age = TimeProvider.System.GetUtcNow() - (existing.GetDateTimeOffset("StartedAt") ?? default);
+            if (age < SendingLimit)
+            {
+                await queues.OutboundMessages.SendMessageAsync(Journeys.JourneyJson.Write(message), SendingLimit - age + TimeSpan.FromSeconds(1), cancellationToken: cancellationToken);
+                return "Put back: another delivery of it is logging it.";
+            }
+            await ledger.FinishUncountedAsync(message, existing.ETag, DeliveryStatus.Unconfirmed, null, "The sender stopped between its claim and the log.", time.GetUtcNow(), cancellationToken);
+            status = DeliveryStatus.Unconfirmed;
+        }
+        await RecordOutcomeAsync(message, OutcomeOf(status), existing.GetString("Reason"), cancellationToken);
+        return $"Repeat: already {status}.";
+    }
+
+    /// <summary>How long a broadcast's message may stay "sending" in the log before it is taken for a stopped sender's.</summary>
+    public static readonly TimeSpan SendingLimit = TimeSpan.FromSeconds(15);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound message {Template} for store {StoreId} withheld: the lead opted out")]
     private static partial void LogWithheld(ILogger logger, string template, string storeId);

@@ -11,8 +11,8 @@ namespace Funnel.App.Audience;
 internal sealed record ConsentRecord(string Choice, string Channel, DateTimeOffset At, string Via, string? TextVersion);
 
 /// <summary>
-/// A lead's own partition in table "people" (PartitionKey = leadId): "consent" (the state now), "consent|{ticks}|{n}"
-/// (every choice, oldest first) and "received" (the broadcasts it got lately: the frequency cap, and conversions within
+/// A lead's own partition in table "people" (PartitionKey = leadId): "consent" (the state now, with the number of
+/// choices made), "consent|{n:0000000000}" (every choice, oldest first) and "received" (the broadcasts it got lately: the frequency cap, and conversions within
 /// a broadcast's window). Partition "~erasing" holds one row per erasure under way.
 /// </summary>
 internal sealed class PeopleStore(FunnelTables tables)
@@ -27,11 +27,11 @@ internal sealed class PeopleStore(FunnelTables tables)
     public async Task<ConsentState> ConsentAsync(string leadId, CancellationToken cancellationToken) =>
         (await ReadConsentAsync(leadId, cancellationToken)).State;
 
-    private async Task<(ConsentState State, ETag? ETag)> ReadConsentAsync(string leadId, CancellationToken cancellationToken)
+    private async Task<(ConsentState State, ETag? ETag, int Choices)> ReadConsentAsync(string leadId, CancellationToken cancellationToken)
     {
         var row = await tables.People.GetEntityIfExistsAsync<TableEntity>(leadId, ConsentKey, cancellationToken: cancellationToken);
-        if (!row.HasValue) return (ConsentState.Default, null);
-        return (ToConsent(row.Value!), row.Value!.ETag);
+        if (!row.HasValue) return (ConsentState.Default, null, 0);
+        return (ToConsent(row.Value!), row.Value!.ETag, row.Value.GetInt32("Choices") ?? 0);
     }
 
     /// <summary>Records a choice and the state it leads to, in one transaction conditional on the state read.</summary>
@@ -39,14 +39,14 @@ internal sealed class PeopleStore(FunnelTables tables)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var (before, etag) = await ReadConsentAsync(leadId, cancellationToken);
+            var (before, etag, choices) = await ReadConsentAsync(leadId, cancellationToken);
             var after = before.After(record.Choice == "in", record.Channel, record.At, record.Via, record.TextVersion);
             var state = new TableEntity(leadId, ConsentKey)
             {
                 ["OptedOut"] = after.OptedOut, ["Channels"] = string.Join(',', after.ChannelsOptedOut), ["Since"] = after.Since, ["Via"] = after.Via,
-                ["TextVersion"] = after.TextVersion,
+                ["TextVersion"] = after.TextVersion, ["Choices"] = choices + 1,
             };
-            var history = new TableEntity(leadId, string.Create(CultureInfo.InvariantCulture, $"{HistoryPrefix}{record.At.UtcTicks:D19}|{Guid.NewGuid():N}"))
+            var history = new TableEntity(leadId, string.Create(CultureInfo.InvariantCulture, $"{HistoryPrefix}{choices + 1:D10}"))
             {
                 ["Choice"] = record.Choice, ["Channel"] = record.Channel, ["At"] = record.At, ["Via"] = record.Via, ["TextVersion"] = record.TextVersion,
             };

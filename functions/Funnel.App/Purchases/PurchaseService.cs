@@ -103,7 +103,11 @@ internal sealed partial class PurchaseService(
         if (known)
         {
             await points.PurchasedAsync(leadId, purchase.PurchaseId, purchase.Amount, purchase.PurchasedAt, cancellationToken);
-            await conversions.PurchasedAsync(leadId, purchase.PurchasedAt, cancellationToken);
+            // Only a lead a broadcast reached through the credited membership costs the read of what it received.
+            if (credited?.Member.LastBroadcastAt is { } lately && purchase.PurchasedAt - lately <= Audience.BroadcastConversions.Horizon)
+            {
+                await conversions.PurchasedAsync(leadId, purchase.PurchasedAt, cancellationToken);
+            }
         }
         if (record["CreditedKocId"] is string kocId) await CreditKocAsync(purchase, decision.StoreId!, kocId, leadId, cancellationToken);
         if (decision.Kind != AttributionKind.None && !AlreadyConverted(credited?.Member)) await ConvertAsync(purchase, decision.StoreId, leadId, cancellationToken);

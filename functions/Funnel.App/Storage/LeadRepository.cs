@@ -125,6 +125,22 @@ internal sealed class LeadRepository(FunnelTables tables)
         throw new InvalidOperationException($"A lead's membership at {storeId} could not be tagged after {MaxIndexAttempts} attempts.");
     }
 
+    /// <summary>
+    /// Notes on the membership that a broadcast was sent to the lead (one merge of that property: a lane writing the row
+    /// meanwhile holds an older ETag and reads again). Nothing when the membership is gone (erased).
+    /// </summary>
+    public async Task MarkBroadcastAsync(string storeId, string leadId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.Stores.UpdateEntityAsync(new TableEntity(storeId, StoreRows.MemberKey(leadId)) { ["LastBroadcastAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == StatusCodes.Status404NotFound)
+        {
+            // erased meanwhile
+        }
+    }
+
     public async Task<LeadIndex?> GetIndexAsync(string leadId, CancellationToken cancellationToken)
     {
         var row = await tables.Leads.GetEntityIfExistsAsync<TableEntity>(leadId, RowKey, cancellationToken: cancellationToken);

@@ -152,6 +152,7 @@ internal static class StoreRows
         ["LastPurchaseAt"] = m.LastPurchaseAt,
         ["KocId"] = m.KocId,
         ["Spent"] = m.Spent.ToString(CultureInfo.InvariantCulture),
+        ["LastBroadcastAt"] = m.LastBroadcastAt,
     };
 
     public static Member ToMember(TableEntity e) => new(
@@ -170,7 +171,8 @@ internal static class StoreRows
         e.GetInt32("Purchases") ?? 0,
         e.GetDateTimeOffset("LastPurchaseAt"),
         e.GetString("KocId"),
-        Money(e.GetString("Spent")));
+        Money(e.GetString("Spent")),
+        e.GetDateTimeOffset("LastBroadcastAt"));
 
     private static string[] SplitList(string? s) =>
         string.IsNullOrEmpty(s) ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries);

@@ -104,6 +104,27 @@ internal sealed class DeliveryLedger(FunnelTables tables)
         }
     }
 
+    /// <summary>
+    /// Records the outcome of the claim without counting it on a day (the outbound log's messages: the store's day counts
+    /// are WeCom's). One conditional merge; false when the marker is no longer as claimed.
+    /// </summary>
+    public async Task<bool> FinishUncountedAsync(OutboundMessage message, ETag claimed, DeliveryStatus status, string? via, string? reason, DateTimeOffset doneAt,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.UpdateEntityAsync(new TableEntity(message.StoreId, MarkerPrefix + message.MessageId)
+            {
+                ["Status"] = status.ToString(), ["Via"] = via, ["Reason"] = reason, ["DoneAt"] = doneAt,
+            }, claimed, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The lead's messages at the store, oldest first (message ids start with "{store}:{lead}:").</summary>
     public async Task<List<DeliveryRecord>> ForLeadAsync(string storeId, string leadId, CancellationToken cancellationToken)
     {

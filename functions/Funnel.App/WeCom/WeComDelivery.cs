@@ -1,3 +1,4 @@
+using Funnel.App.Audience;
 using Funnel.App.Lanes;
 using Funnel.App.Storage;
 using Funnel.App.Triggers;
@@ -25,7 +26,7 @@ namespace Funnel.App.WeCom;
 /// </summary>
 internal sealed partial class WeComDelivery(
     WeComIdentities identities, DeliveryLedger ledger, WeComClient client, StoreLanes lanes, FunnelQueues queues, TimeProvider time,
-    IOptions<WeComOptions> options, Audience.MessageConsent consent, ILogger<WeComDelivery> logger)
+    IOptions<WeComOptions> options, MessageConsent consent, ILogger<WeComDelivery> logger)
 {
     public const int MaxAttempts = 5;
     private readonly WeComOptions _options = options.Value;
@@ -37,7 +38,8 @@ internal sealed partial class WeComDelivery(
     {
         if (await identities.FindAsync(message.LeadId, cancellationToken) is not { } contact)
         {
-            return $"{await consent.LogAsync(message, cancellationToken)} The lead has no WeCom contact.";
+            var logged = await consent.LogAsync(message, cancellationToken);
+            return logged == MessageConsent.Logged ? "Logged: the lead has no WeCom contact." : logged;
         }
         if (await consent.WithheldAsync(message, Core.Audience.ConsentState.WeCom, cancellationToken) is { } withheld) return withheld;
         if (await lanes.GetSettingsAsync(message.StoreId, cancellationToken) is not { } store) return $"Dropped: store {message.StoreId} no longer exists.";
@@ -46,12 +48,18 @@ internal sealed partial class WeComDelivery(
         if (existing is not null)
         {
             var status = Enum.Parse<DeliveryStatus>(existing.GetString("Status") ?? nameof(DeliveryStatus.Sending));
-            if (status != DeliveryStatus.Sending) return $"Repeat: already {status}.";
+            if (status != DeliveryStatus.Sending)
+            {
+                // The outcome again on a broadcast's target (the sender may have stopped between the marker and it).
+                await consent.RecordOutcomeAsync(message, MessageConsent.OutcomeOf(status), existing.GetString("Reason"), cancellationToken);
+                return $"Repeat: already {status}.";
+            }
             var age = RealTime.GetUtcNow() - (existing.GetDateTimeOffset("StartedAt") ?? default);
             var limit = TimeSpan.FromSeconds(_options.UnconfirmedAfterSeconds);
             if (age < limit) return await PutBackAsync(message, limit - age + TimeSpan.FromSeconds(1), "another delivery of it is sending it", cancellationToken);
             await ledger.FinishAsync(message, existing.ETag, DeliveryStatus.Unconfirmed, null,
                 "The sender stopped between asking WeCom and recording its answer; WeCom may have it, so it is not sent again.", time.GetUtcNow(), day, cancellationToken);
+            await consent.RecordOutcomeAsync(message, MessageConsent.OutcomeOf(DeliveryStatus.Unconfirmed), "The sender stopped mid-call; WeCom may have it, so it is not sent again.", cancellationToken);
             LogUnconfirmed(logger, message.StoreId, message.Template);
             return "Unconfirmed.";
         }
@@ -75,7 +83,7 @@ internal sealed partial class WeComDelivery(
             outcome = (DeliveryStatus.Failed, null, $"WeCom did not take the message in {MaxAttempts} attempts: {e.Message}");
         }
         await ledger.FinishAsync(message, claimed!.Value, outcome.Status, outcome.Via, outcome.Reason, time.GetUtcNow(), day, cancellationToken);
-        await consent.RecordOutcomeAsync(message, outcome.Status == DeliveryStatus.Sent ? "sent" : "failed", outcome.Reason, cancellationToken);
+        await consent.RecordOutcomeAsync(message, MessageConsent.OutcomeOf(outcome.Status), outcome.Reason, cancellationToken);
         if (outcome.Status == DeliveryStatus.Failed) LogFailed(logger, message.StoreId, message.Template, outcome.Reason ?? "");
         return $"{outcome.Status}{(outcome.Via is null ? "" : $" via {outcome.Via}")}.";
     }

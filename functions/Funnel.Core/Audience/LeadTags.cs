@@ -6,7 +6,7 @@ namespace Funnel.Core.Audience;
 /// <summary>
 /// A lead's tags at a store. Three kinds, told apart by their prefix:
 /// <list type="bullet">
-/// <item>"channel:{channel}" and "campaign:{id}": where the lead came from (set by its scan or a share link);</item>
+/// <item>"channel:{channel}", "clerk:{id}" and "campaign:{id}": where the lead came from (set by its scan or a share link);</item>
 /// <item>"did:{behaviour}": what the lead did (<see cref="Behaviours"/>), recorded from events;</item>
 /// <item>no prefix: a manual tag a clerk sets (<see cref="IsManual"/>).</item>
 /// </list>
@@ -41,10 +41,11 @@ public static partial class LeadTags
     public static bool IsWellFormed(string? tag) =>
         tag is { Length: > 0 and <= 80 } && (IsManual(tag) || Behaviours.Contains(tag)
             || (tag.StartsWith("channel:", StringComparison.Ordinal) && Ids.IsValid(tag["channel:".Length..]))
+            || (tag.StartsWith("clerk:", StringComparison.Ordinal) && Ids.IsValid(tag["clerk:".Length..]))
             || (tag.StartsWith("campaign:", StringComparison.Ordinal) && Ids.IsValid(tag["campaign:".Length..])));
 
     public const string DescribeManual =
-        "A manual tag is 1-40 characters: lowercase letters, digits and '-', starting with a letter or digit (\"channel:\", \"campaign:\" and \"did:\" tags are the system's).";
+        "A manual tag is 1-40 characters: lowercase letters, digits and '-', starting with a letter or digit (\"channel:\", \"clerk:\", \"campaign:\" and \"did:\" tags are the system's).";
 
     /// <summary>The behaviour tags a committed journey step earns the lead (idempotent: a tag the lead has is not added again).</summary>
     public static IReadOnlyList<string> Of(JourneyStep step)

@@ -65,7 +65,7 @@ public sealed record SegmentFilter
             if (tags.Count > MaxTags) errors[$"filter.{name}"] = $"At most {MaxTags} tags.";
             else if (tags.FirstOrDefault(t => !LeadTags.IsWellFormed(t)) is { } bad)
             {
-                errors[$"filter.{name}"] = $"'{bad}' is not a tag: a manual tag (lowercase letters, digits, '-'), a behaviour tag ({string.Join(", ", LeadTags.Behaviours)}), or channel:{{id}} / campaign:{{id}}.";
+                errors[$"filter.{name}"] = $"'{bad}' is not a tag: a manual tag (lowercase letters, digits, '-'), a behaviour tag ({string.Join(", ", LeadTags.Behaviours)}), or channel:{{id}} / clerk:{{id}} / campaign:{{id}}.";
             }
         }
         var stageNames = Enum.GetValues<JourneyStage>().Select(s => s.Name()).ToList();

@@ -6,7 +6,8 @@ namespace Funnel.Core.Scans;
 /// A lead as one store knows it: who recruited them (the first clerk whose code they scanned),
 /// who served them last, when they scanned first and last, their seats and their tags.
 /// <see cref="KocId"/> is the KOC (a lead) who recruited them here, when they joined through a KOC's code with room.
-/// <see cref="Purchases"/> counts the purchases credited to this store for the lead, <see cref="Spent"/> their amounts (gross: a refund does not change it).
+/// <see cref="Purchases"/> counts the purchases credited to this store for the lead, <see cref="Spent"/> their amounts (gross: a refund does not change it);
+/// <see cref="LastBroadcastAt"/> when a broadcast was last sent to the lead through this store (a purchase then looks for the broadcasts it converts).
 /// <see cref="RecentScanIds"/> (the last <see cref="RecentScanIdLimit"/> client scan ids) makes a retried scan
 /// a replay: the membership is written on every scan anyway, so idempotency costs no extra row.
 /// </summary>
@@ -26,7 +27,8 @@ public sealed record Member(
     int Purchases = 0,
     DateTimeOffset? LastPurchaseAt = null,
     string? KocId = null,
-    decimal Spent = 0)
+    decimal Spent = 0,
+    DateTimeOffset? LastBroadcastAt = null)
 {
     /// <summary>Converted once a purchase has been credited to this store's community.</summary>
     public bool IsConverted => Purchases > 0;

@@ -55,6 +55,7 @@ public sealed class DemoTests(AzuriteFixture azurite, ITestOutputHelper log)
             Assert.True(report.Settled, $"sent {report.Sent}, counted {report.Counted}");
             Assert.True(report.CountsMatch, $"sent {report.Sent}, counted {report.Counted}, leaderboard {report.LeaderboardCounted}, stores differing: {string.Join(", ", report.StoresDiffering)}");
             Assert.True(report.PointsOk, "The leads' ledgers do not add up to what the run sent (see the demo's points line).");
+            Assert.True(report.BroadcastOk, "The re-activation broadcast did not finish, or left targeted leads unaccounted for (see its line).");
             // The story really happened: every stage of the funnel, cross-store sales, walk-ins and POS duplicates.
             Assert.True(report.Sent.Scans >= report.Sent.Leads && report.Sent.Leads > 50, report.Sent.ToString());
             Assert.True(report.Sent.TrialsBooked > 0, report.Sent.ToString()); // completions mostly fall after a two-day run

@@ -128,7 +128,7 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Delivery_StorageRequests_ASendIsFour_ARepeatThree_ALoggedMessageOne()
+    public async Task Delivery_StorageRequests_ASendIsFive_ARepeatFour_ALoggedMessageTwo()
     {
         await using var app = new FunnelAppFactory(azurite.Server.ConnectionString, settings: Settings(_standIn));
         var leadId = await AddCustomerAsync(app, "wmCost");
@@ -140,12 +140,12 @@ public sealed class WeComDeliveryTests(AzuriteFixture azurite) : IAsyncLifetime
             await Deliver(app, message);
             return counter.Requests - before;
         }
-        // The vault, the claim (insert), the day's count, one transaction (outcome and count); then WeCom.
+        // The vault, the lead's consent, the claim (insert), the day's count, one transaction (outcome and count); then WeCom.
+        Assert.Equal(5L, await Cost(Message(leadId, 2, "trial-reminder")));
+        // A repeat: the vault, the consent, the claim refused, the marker read.
         Assert.Equal(4L, await Cost(Message(leadId, 2, "trial-reminder")));
-        // A repeat: the vault, the claim refused, the marker read.
-        Assert.Equal(3L, await Cost(Message(leadId, 2, "trial-reminder")));
-        // A lead without WeCom: the vault, then the log.
-        Assert.Equal(1L, await Cost(Message(new string('b', 32), 1, "welcome")));
+        // A lead without WeCom: the vault, the consent, then the log.
+        Assert.Equal(2L, await Cost(Message(new string('b', 32), 1, "welcome")));
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal static class DemoCommand
         try
         {
             var report = await runner.RunAsync(cancel.Token);
-            return report is { CountsMatch: true, WeComOk: true, PointsOk: true, Errors: 0 } ? 0 : 1;
+            return report is { CountsMatch: true, WeComOk: true, PointsOk: true, BroadcastOk: true, Errors: 0 } ? 0 : 1;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

@@ -6,7 +6,7 @@ namespace Funnel.Dev.Demo;
 /// <summary>What a run sent and what the app counted for it (deltas over the run, so a second run compares only itself).</summary>
 internal sealed record DemoReport(
     Tally Sent, Tally Counted, Tally LeaderboardCounted, IReadOnlyList<string> StoresDiffering, StatsSnapshot Stats, long Errors, bool Settled, bool WeComOk = true,
-    bool PointsOk = true)
+    bool PointsOk = true, bool BroadcastOk = true)
 {
     /// <summary>Every number the app reports for the run equals what was sent, in total, on the leaderboard and per store.</summary>
     public bool CountsMatch => Sent == Counted && StoresDiffering.Count == 0 && LeaderboardCounted == LeaderboardView(Sent);
@@ -83,10 +83,11 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
             await SimulateDayAsync(day, planner, executor, clock, simStart, api, ct);
         }
         await points.RedeemAsync(runTag, ct);
+        var reactivated = await new DemoReactivation(api, tokens, _log, _real).RunAsync(runTag, options.Days, options.SettleTimeout, ct);
         var notSent = planner.Pending;
         _log.Line(Invariant($"simulation done in {Elapsed(started)}; {notSent} planned follow-ups fell after day {options.Days} and were not sent"));
 
-        return await SummarizeAsync(api, tokens, outcomes, stores, before, from, to, points, ct);
+        return await SummarizeAsync(api, tokens, outcomes, stores, before, from, to, points, reactivated, ct);
     }
 
     /// <summary>Sends the day's actions as the app's clock reaches each one, then waits for all of them to be answered.</summary>
@@ -121,7 +122,7 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
 
     /// <summary>Waits (bounded) for journey events set aside and queued purchases to be counted, then compares and prints.</summary>
     private async Task<DemoReport?> SummarizeAsync(DemoApi api, DemoTokens tokens, JourneyOutcomes outcomes, IReadOnlyList<ChainStore> stores, AppCounts before,
-        DateOnly from, DateOnly to, DemoPoints points, CancellationToken ct)
+        DateOnly from, DateOnly to, DemoPoints points, bool reactivated, CancellationToken ct)
     {
         if (_stats.Snapshot().Events.Pending > 0)
         {
@@ -159,10 +160,10 @@ internal sealed class DemoRunner(HttpClient http, DemoTokens tokens, DemoOptions
         PrintComparison(report, _real.GetElapsedTime(waitStarted), sentByStore, delta);
         await PrintCampaignAsync(api, tokens, ct);
         if (weCom is not null) report = report with { WeComOk = await weCom.PrintAsync(api, tokens, stores, from, to, _log, ct) };
-        report = report with { PointsOk = await points.VerifyAsync(stores, sent.TrialsCompleted, _real, ct) };
+        report = report with { PointsOk = await points.VerifyAsync(stores, sent.TrialsCompleted, _real, ct), BroadcastOk = reactivated };
         PrintTop(after);
         _log.Line(Invariant($"errors: {api.Errors} of {api.Requests} requests ({api.Retries} retried after 429/503 or no answer)"));
-        _log.Line(report is { CountsMatch: true, WeComOk: true, PointsOk: true } && api.Errors == 0
+        _log.Line(report is { CountsMatch: true, WeComOk: true, PointsOk: true, BroadcastOk: true } && api.Errors == 0
             ? "result: every number the app reports for this run equals what was sent."
             : "result: the app's numbers differ from what was sent, or requests failed (see above).");
         return report;
