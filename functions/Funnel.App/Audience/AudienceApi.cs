@@ -24,10 +24,10 @@ internal static class AudienceApi
         app.MapDelete("/api/leads/{leadId}/tags/{tag}", DeleteTag).WithName("DeleteLeadTag").WithTags("Audience").RequireAuthorization(p => p.RequireRole(staff))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/leads/{leadId}/consent", GetConsent).WithName("GetConsent").WithTags("Audience")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPut("/api/leads/{leadId}/consent", PutConsent).WithName("PutConsent").WithTags("Audience")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }

@@ -15,10 +15,10 @@ internal static class DataRightsApi
     public static IEndpointRouteBuilder MapDataRightsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/leads/{leadId}/export", Export).WithName("ExportLead").WithTags("Audience")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapDelete("/api/leads/{leadId}", Erase).WithName("EraseLead").WithTags("Audience")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapGet("/api/audit", GetAudit).WithName("GetAudit").WithTags("Audience").RequireAuthorization(p => p.RequireRole(Roles.Hq))
             .ProducesProblem(StatusCodes.Status400BadRequest);

@@ -148,12 +148,14 @@ internal sealed partial class LeadErasure(
 }
 
 /// <summary>Finishes erasures a crash left half-done: at start and every minute, each marker older than a minute is run again.</summary>
-internal sealed partial class ErasureSweeper(PeopleStore people, LeadErasure erasure, TimeProvider time, ILogger<ErasureSweeper> logger) : BackgroundService
+internal sealed partial class ErasureSweeper(PeopleStore people, LeadErasure erasure, StorageInitializer storage, TimeProvider time, ILogger<ErasureSweeper> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await storage.Ready.WaitAsync(stoppingToken); // the tables exist
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -27,6 +27,13 @@ internal static class ShopperAccess
     public static TBuilder RequireStaffOrShopperSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ShopperSessionMetadata());
 
+    /// <summary>
+    /// A route of a shopper's own data that staff reach too: no token required by the framework (the handler checks the
+    /// session or the staff token with <see cref="Check"/>), under the public rate limit.
+    /// </summary>
+    public static RouteHandlerBuilder ForStaffOrShopper(this RouteHandlerBuilder builder) =>
+        builder.AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession();
+
     /// <summary>The roles that act on a store's shoppers as its staff.</summary>
     public static readonly string[] StaffRoles = [Roles.Hq, Roles.Store, Roles.Clerk];
 

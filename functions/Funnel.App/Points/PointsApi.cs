@@ -20,13 +20,13 @@ internal static class PointsApi
         app.MapGet("/api/programme/points", GetRules).WithName("GetPointsRules").WithTags("Points")
             .RequireAuthorization(p => p.RequireRole(Roles.Hq, Roles.Store, Roles.Clerk));
         app.MapGet("/api/leads/{leadId}/points", GetPoints).WithName("GetLeadPoints").WithTags("Points")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         app.MapPost("/api/leads/{leadId}/points/redemptions", PostRedemption).WithName("PostPointsRedemption").WithTags("Points")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPost("/api/leads/{leadId}/share-code", PostShareCode).WithName("PostShareCode").WithTags("Points")
-            .AllowAnonymous().RequireRateLimiting(Extensions.HostingExtensions.PublicRateLimit).RequireStaffOrShopperSession()
+            .ForStaffOrShopper()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
