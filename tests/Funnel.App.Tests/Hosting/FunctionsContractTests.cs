@@ -75,6 +75,7 @@ public sealed class FunctionsContractTests(AzuriteFixture azurite)
             ["healthz"] = "/healthz",
             ["openapi/{*path}"] = "/openapi/v1.json",
             ["a/{*path}"] = "/a/not-a-token",
+            ["b/{*path}"] = "/b/not-a-token",
             ["s/{*path}"] = "/s/not-a-code", // the friendly 400 page
             ["clerk"] = "/clerk",
             ["hq"] = "/hq",
