@@ -141,9 +141,12 @@ internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stor
         }
         if (filter.NeedsPoints && candidates.Count > 0)
         {
-            var balances = await Task.WhenAll(candidates.Select(c => points.BalanceAsync(c.LeadId, cancellationToken)));
+            // A point read per lead still in, 32 at a time (a chain-wide points filter may leave many).
+            var balances = new long[candidates.Count];
+            await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+                async (i, ct) => balances[i] = (await points.BalanceAsync(candidates[i].LeadId, ct)).Balance);
             read += candidates.Count;
-            candidates = [.. candidates.Where((_, i) => filter.MatchesPoints(balances[i].Balance))];
+            candidates = [.. candidates.Where((_, i) => filter.MatchesPoints(balances[i]))];
         }
         return (candidates, read);
     }

@@ -11,6 +11,7 @@ namespace Funnel.Dev.Demo;
 /// </summary>
 internal sealed class DemoReactivation(DemoApi api, DemoTokens tokens, DemoLog log, TimeProvider real)
 {
+    /// <param name="timeout">How long to wait for the broadcast to finish, and a second more for each five leads targeted.</param>
     public async Task<bool> RunAsync(string runTag, int days, TimeSpan timeout, CancellationToken ct)
     {
         object filter = days >= 16 ? new { stages = new[] { "dormant" }, purchased = false } : new { purchased = false, inactiveForDays = 2 };
@@ -27,6 +28,8 @@ internal sealed class DemoReactivation(DemoApi api, DemoTokens tokens, DemoLog l
         var broadcastId = $"reactivate-{runTag}";
         var posted = await api.PostJsonAsync("/api/broadcasts", tokens.Hq, new { broadcastId, segmentId, text = "We miss you at {store}: this week's trial is on us." }, ct);
         if (!posted.Ok) return false;
+        // Given time for its size: a send is a few storage round trips each way (about 15 a second on Azurite here).
+        timeout += TimeSpan.FromSeconds(count / 5.0);
         var started = real.GetTimestamp();
         JsonElement report;
         do
