@@ -58,7 +58,7 @@ internal sealed record SegmentResult(IReadOnlyList<SegmentCandidate> Members, in
 /// (only the columns it needs), and the journey rows only when a stage or activity condition asks for them. The points
 /// balance is read last, for the leads still in, when the filter names points.
 /// </summary>
-internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stores, Points.PointsLedger points)
+internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stores, Points.PointsLedger points, Kocs.KocLedger kocLedger)
 {
     public const int Parallel = 16;
 
@@ -125,7 +125,7 @@ internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stor
             read += await ReadRangeAsync(storeId, JourneyRows.JourneyPrefix, JourneyColumns,
                 e => journeys[e.RowKey[JourneyRows.JourneyPrefix.Length..]] = (e.GetString("Stage"), e.GetDateTimeOffset("LastEngagedAt")), cancellationToken);
         }
-        var kocs = filter.Koc is null ? [] : await KocIdsAsync(storeId, cancellationToken);
+        HashSet<string> kocs = filter.Koc is null ? [] : [.. (await kocLedger.ProfilesAsync(storeId, cancellationToken)).Select(p => p.LeadId)];
         read += kocs.Count;
         var candidates = new List<SegmentCandidate>();
         foreach (var e in memberRows)
@@ -149,13 +149,6 @@ internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stor
             candidates = [.. candidates.Where((_, i) => filter.MatchesPoints(balances[i]))];
         }
         return (candidates, read);
-    }
-
-    private async Task<HashSet<string>> KocIdsAsync(string storeId, CancellationToken cancellationToken)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var e in tables.Kocs.QueryAsync<TableEntity>(StoreRows.PrefixFilter(storeId, Kocs.KocRows.ProfilePrefix), select: ["RowKey"], cancellationToken: cancellationToken)) ids.Add(e.RowKey[Kocs.KocRows.ProfilePrefix.Length..]);
-        return ids;
     }
 
     private async Task<long> ReadRangeAsync(string storeId, string prefix, string[] columns, Action<TableEntity> each, CancellationToken cancellationToken)
