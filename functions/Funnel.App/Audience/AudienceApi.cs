@@ -89,7 +89,7 @@ internal static class AudienceApi
     internal static string Actor(ClaimsPrincipal user)
     {
         var role = ShopperAccess.StaffRoles.FirstOrDefault(user.IsInRole) ?? "shopper";
-        var subject = user.FindFirstValue("oid") ?? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue(Roles.ClerkIdClaim);
+        var subject = AuditLog.SubjectOf(user) ?? user.FindFirstValue(Roles.ClerkIdClaim);
         return subject is null ? role : $"{role}:{subject}";
     }
 

@@ -31,7 +31,7 @@ internal sealed class AuditLog(FunnelTables tables, TimeProvider time)
         TableEntity Row(string partition) => new(partition, key)
         {
             ["At"] = at, ["Action"] = action, ["LeadId"] = leadId, ["Role"] = role,
-            ["Subject"] = user.FindFirstValue("oid") ?? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier),
+            ["Subject"] = SubjectOf(user),
             ["StoreId"] = user.FindFirstValue(Roles.StoreIdClaim), ["ClerkId"] = user.FindFirstValue(Roles.ClerkIdClaim), ["Detail"] = detail,
         };
         var writes = new List<Task> { tables.Audit.AddEntityAsync(Row(DayPartition(at)), cancellationToken) };
@@ -60,6 +60,10 @@ internal sealed class AuditLog(FunnelTables tables, TimeProvider time)
         }
         return entries;
     }
+
+    /// <summary>Who a staff token is: Entra's object id, else the token's subject.</summary>
+    public static string? SubjectOf(ClaimsPrincipal user) =>
+        user.FindFirstValue("oid") ?? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
 
     private static string LeadPartition(string leadId) => "lead|" + leadId;
 
