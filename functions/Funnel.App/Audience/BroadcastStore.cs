@@ -84,11 +84,21 @@ internal sealed class BroadcastStore(FunnelTables tables)
         var list = new List<BroadcastTarget>();
         await foreach (var e in tables.Broadcasts.QueryAsync<TableEntity>(StoreRows.PrefixFilter(broadcastId, prefix), cancellationToken: cancellationToken))
         {
-            list.Add(new BroadcastTarget(e.RowKey, e.GetString("LeadId") ?? "", e.GetString("StoreId") ?? "", e.GetString("Status") ?? Pending, e.GetString("Reason"),
-                e.GetString("Outcome"), e.GetString("OutcomeReason"), e.GetDateTimeOffset("QueuedAt"), e.GetDateTimeOffset("OpenedAt"), e.GetDateTimeOffset("ConvertedAt"), e.ETag));
+            list.Add(ToTarget(e));
         }
         return list;
     }
+
+    /// <summary>One target, by its row key (one point read), or null when it is gone.</summary>
+    public async Task<BroadcastTarget?> TargetAsync(string broadcastId, string rowKey, CancellationToken cancellationToken)
+    {
+        var row = await tables.Broadcasts.GetEntityIfExistsAsync<TableEntity>(broadcastId, rowKey, cancellationToken: cancellationToken);
+        return row.HasValue ? ToTarget(row.Value!) : null;
+    }
+
+    private static BroadcastTarget ToTarget(TableEntity e) =>
+        new(e.RowKey, e.GetString("LeadId") ?? "", e.GetString("StoreId") ?? "", e.GetString("Status") ?? Pending, e.GetString("Reason"),
+            e.GetString("Outcome"), e.GetString("OutcomeReason"), e.GetDateTimeOffset("QueuedAt"), e.GetDateTimeOffset("OpenedAt"), e.GetDateTimeOffset("ConvertedAt"), e.ETag);
 
     /// <summary>Merges fields into a target row (idempotent: each field is what it is, however often it is written).</summary>
     public async Task MergeTargetAsync(string broadcastId, string rowKey, IReadOnlyDictionary<string, object?> fields, CancellationToken cancellationToken)

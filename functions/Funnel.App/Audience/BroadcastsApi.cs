@@ -83,7 +83,7 @@ internal static class BroadcastsApi
     {
         if (!links.TryOpen(token, out var broadcastId, out var row)) return Problems.BadRequest("This link is not a Funnel broadcast link, or it was altered.");
         var found = await broadcasts.GetAsync(broadcastId, cancellationToken);
-        var target = found is null ? null : (await broadcasts.TargetsAsync(broadcastId, row, cancellationToken)).Find(t => t.RowKey == row);
+        var target = found is null ? null : await broadcasts.TargetAsync(broadcastId, row, cancellationToken);
         if (found is not { Broadcast.Content: { CampaignId: { } campaignId, AssetId: { } assetId } } || target is null)
         {
             return Problems.NotFound("This message's link is no longer available.");
