@@ -23,6 +23,18 @@ public sealed partial class BroadcastCrashTests(AzuriteFixture azurite)
     [GeneratedRegex(@"Outbound message broadcast for store \S+, lead (\S+) \(")]
     private static partial Regex BroadcastLine();
 
+    /// <summary>
+    /// The store where it is daytime now: the process runs on the real clock, and a broadcast waits out the store's quiet
+    /// hours (21:00-09:00), which in UTC would stop these tests every evening.
+    /// </summary>
+    private static async Task InDaytime(HttpClient hq)
+    {
+        var hour = DateTime.UtcNow.Hour;
+        var offset = Enumerable.Range(-12, 27).First(o => (hour + o + 24) % 24 is >= 10 and <= 16);
+        var zone = offset == 0 ? "UTC" : $"Etc/GMT{(offset > 0 ? "-" : "+")}{Math.Abs(offset)}"; // POSIX sign: Etc/GMT-8 is UTC+8
+        await (await hq.PutAsJsonAsync("/api/stores/s1", new { name = "Store s1", region = "east", timeZone = zone })).Json(HttpStatusCode.OK);
+    }
+
     private static Dictionary<string, string> Slowly(FunnelAppFactory setup, IReadOnlyDictionary<string, string>? more = null)
     {
         var settings = new Dictionary<string, string>(more ?? new Dictionary<string, string>())
@@ -44,6 +56,7 @@ public sealed partial class BroadcastCrashTests(AzuriteFixture azurite)
         var hq = setup.Hq();
         await hq.CreateStore("s1");
         await setup.Shoppers(await hq.CreateCode("s1"), Leads);
+        await InDaytime(hq);
         await (await hq.PostAsJsonAsync("/api/segments", new { segmentId = "everyone", name = "Everyone" })).Json(HttpStatusCode.Created);
         await (await hq.PostAsJsonAsync("/api/broadcasts", new { broadcastId = "crash", segmentId = "everyone", text = "Back in stock at {store}" })).Json(HttpStatusCode.Accepted);
 
@@ -81,6 +94,7 @@ public sealed partial class BroadcastCrashTests(AzuriteFixture azurite)
         await using var setup = new FunnelAppFactory(azurite.Server.ConnectionString, settings: WeComDeliveryTests.Settings(standIn));
         for (var i = 0; i < Leads; i++) await WeComDeliveryTests.AddCustomerAsync(setup, $"wmBroadcast{i:D2}");
         var hq = setup.Hq();
+        await InDaytime(hq);
         await (await hq.PostAsJsonAsync("/api/segments", new { segmentId = "everyone", name = "Everyone" })).Json(HttpStatusCode.Created);
         await (await hq.PostAsJsonAsync("/api/broadcasts", new { broadcastId = "crash", segmentId = "everyone", text = "Back in stock at {store}" })).Json(HttpStatusCode.Accepted);
 
