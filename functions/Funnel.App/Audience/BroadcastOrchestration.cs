@@ -40,8 +40,7 @@ internal sealed class BroadcastOrchestration : TaskOrchestration<string, string,
         if (run.Pending is null)
         {
             await EngineSleep.UntilAsync(context, run.Clock, run.SendAt, run.LookSeconds, run.NotYet, "send-at");
-            var targeted = JourneyJson.Read<BroadcastTargeted>(await context.ScheduleWithRetry<string>(TargetBroadcast.Name, TargetBroadcast.Version,
-                JourneyOrchestration.CommitRetry, run.BroadcastId));
+            var targeted = await context.CallAsync<BroadcastTargeted>(TargetBroadcast.Name, TargetBroadcast.Version, run.BroadcastId);
             context.ContinueAsNew(Version, JourneyJson.Write(targeted.Due
                 ? run with { Pending = [.. Enumerable.Range(0, targeted.Batches)], Deferred = [], NotYet = false }
                 : run with { NotYet = true }));
@@ -59,9 +58,8 @@ internal sealed class BroadcastOrchestration : TaskOrchestration<string, string,
             return "";
         }
         var wave = run.Pending.Take(run.Wave).ToList();
-        var results = await Task.WhenAll(wave.Select(batch => context.ScheduleWithRetry<string>(SendBroadcastBatch.Name, SendBroadcastBatch.Version,
-            JourneyOrchestration.CommitRetry, JourneyJson.Write(new BroadcastBatchRequest(run.BroadcastId, batch)))));
-        var outcomes = results.Select(JourneyJson.Read<BroadcastBatchResult>).ToList();
+        var outcomes = await Task.WhenAll(wave.Select(batch =>
+            context.CallAsync<BroadcastBatchResult>(SendBroadcastBatch.Name, SendBroadcastBatch.Version, JourneyJson.Write(new BroadcastBatchRequest(run.BroadcastId, batch)))));
         var later = wave.Where((_, i) => outcomes[i].DeferredTo is not null).ToList();
         var deferredTo = outcomes.Select(o => o.DeferredTo).Append(run.DeferredTo).Where(d => d is not null).Min();
         context.ContinueAsNew(Version, JourneyJson.Write(run with

@@ -28,7 +28,8 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, P
         var step = request.Step;
         var commit = await lanes.CommitStepAsync(request.StoreId, step);
         Steps.Add(1, new KeyValuePair<string, object?>("outcome", commit.Conflict ? "conflict" : commit.Repeated ? "repeated" : "written"));
-        if (commit.Conflict) return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), false, Conflict: true));
+        var receipt = CommitStepInput.ReceiptOf(input);
+        if (commit.Conflict) return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), false, Conflict: true, For: receipt));
         // A completed trial's points, also when the step was written before (this activity re-run after a crash): keyed by the step, applied once.
         foreach (var metric in step.Metrics.Where(m => m.Metric == Core.Journeys.FunnelMetric.TrialCompleted))
         {
@@ -47,7 +48,7 @@ internal sealed class CommitJourneyStep(StoreLanes lanes, FunnelQueues queues, P
             await queues.OutboundMessages.SendMessageAsync(JourneyJson.Write(outbound));
             Sent.Add(1);
         }
-        return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), commit.Repeated));
+        return JourneyJson.Write(new CommitStepResult(commit.State, JourneyRules.Of(commit.Settings), commit.Repeated, For: receipt));
     }
 
     /// <summary>

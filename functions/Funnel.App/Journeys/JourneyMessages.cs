@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Funnel.App.Storage;
 using Funnel.App.Stores;
@@ -80,13 +82,26 @@ internal sealed record JourneyStatus(string Stage, int Version, IReadOnlyList<Ev
 }
 
 /// <summary>What the commit activity is given: the store and the decided step.</summary>
-internal sealed record CommitStepInput(string StoreId, JourneyStep Step);
+internal sealed record CommitStepInput(string StoreId, JourneyStep Step)
+{
+    /// <summary>What an answer carries to show which commit it answers: a digest of that commit's input, as the engine carried it.</summary>
+    public static string ReceiptOf(string input) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(input)).AsSpan(0, 12));
+}
 
 /// <summary>
 /// What the commit activity answers: the journey as written (with its cohort seat) and the store's current rules; with
 /// <see cref="Conflict"/>, the journey as stored, which another step of that version wrote (decide again from it).
+/// <see cref="For"/> is the receipt of the input it answers (<see cref="CommitStepInput.ReceiptOf"/>).
 /// </summary>
-internal sealed record CommitStepResult(JourneyState State, JourneyRules Rules, bool Repeated, bool Conflict = false);
+internal sealed record CommitStepResult(JourneyState State, JourneyRules Rules, bool Repeated, bool Conflict = false, string? For = null)
+{
+    /// <summary>
+    /// The answer to the commit with <paramref name="receipt"/>, or null when <paramref name="answer"/> is another commit's
+    /// (see <see cref="EngineCalls"/>). An answer without a receipt (written before answers carried one) is taken, as it was then.
+    /// </summary>
+    public static CommitStepResult? Answering(string answer, string receipt) =>
+        JourneyJson.Read<CommitStepResult>(answer) is var result && (result.For is null || result.For == receipt) ? result : null;
+}
 
 /// <summary>One serializer for everything the engine carries (inputs, events, activity results: strings in its history).</summary>
 internal static class JourneyJson

@@ -102,11 +102,12 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
                 Record(eventId, _state?.RecentEventIds.Contains(eventId ?? "") == true ? "duplicate" : "ignored");
                 return rules;
             }
-            CommitStepResult result;
+            CommitStepResult? result;
             try
             {
-                result = JourneyJson.Read<CommitStepResult>(await context.ScheduleWithRetry<string>(CommitJourneyStep.Name, CommitJourneyStep.Version,
-                    CommitRetry, JourneyJson.Write(new CommitStepInput(start.StoreId, step.ForCommit()))));
+                var input = JourneyJson.Write(new CommitStepInput(start.StoreId, step.ForCommit()));
+                var receipt = CommitStepInput.ReceiptOf(input);
+                result = await context.CallAsync(CommitJourneyStep.Name, CommitJourneyStep.Version, input, answer => CommitStepResult.Answering(answer, receipt));
             }
             catch (TaskFailedException)
             {
@@ -118,6 +119,7 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
                 Record(eventId, "failed");
                 return rules;
             }
+            if (result is null) break; // only answers meant for other tasks: given up as failed
             _state = result.State;
             rules = result.Rules;
             if (!result.Conflict)
@@ -165,11 +167,16 @@ internal sealed class JourneyOrchestration : TaskOrchestration<string, string, s
         _timers.Remove(set);
         // Fired. The engine's timer message becomes visible on a whole second, so it can come up to a second early (hours,
         // on a scaled clock): the timer the journey set is then taken as due, not waited for again. A hop is only a hop.
+        // Earlier than that it was not this timer but an answer meant for another task (see EngineCalls): nothing is due
+        // yet, and the journey sets the timer again.
         var appNow = clock.ToApp(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero));
-        if (fireAt == due && appNow < next.DueAt) appNow = next.DueAt;
+        if (fireAt == due && appNow < next.DueAt && context.CurrentUtcDateTime >= fireAt - TimerEarliness) appNow = next.DueAt;
         var dueTimers = _state!.DueTimers(appNow);
         return dueTimers.Count == 0 ? null : [.. dueTimers.Select(t => new TimerFired(appNow, t))];
     }
+
+    /// <summary>How early the engine can fire a timer (its message becomes visible on a whole second).</summary>
+    private static readonly TimeSpan TimerEarliness = TimeSpan.FromSeconds(2);
 
     /// <summary>When the durable timer the journey waits on fires (real time), while it waits on one: for tests and diagnostics.</summary>
     internal DateTime? AwaitedTimer { get; private set; }

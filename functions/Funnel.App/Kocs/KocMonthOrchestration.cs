@@ -33,8 +33,7 @@ internal sealed class KocMonthOrchestration : TaskOrchestration<string, string, 
         ArgumentNullException.ThrowIfNull(context);
         var start = JourneyJson.Read<KocMonthInput>(input);
         await EngineSleep.UntilAsync(context, start.Clock, start.DueAt, start.LookSeconds, start.NotYet, start.Month);
-        var result = JourneyJson.Read<KocMonthResult>(await context.ScheduleWithRetry<string>(AssessKocMonth.Name, AssessKocMonth.Version,
-            JourneyOrchestration.CommitRetry, JourneyJson.Write(new KocMonthRequest(start.StoreId, start.Month))));
+        var result = await context.CallAsync<KocMonthResult>(AssessKocMonth.Name, AssessKocMonth.Version, JourneyJson.Write(new KocMonthRequest(start.StoreId, start.Month)));
         context.ContinueAsNew(Version, JourneyJson.Write(start with { Month = result.Month, DueAt = result.DueAt, NotYet = !result.Assessed }));
         return "";
     }

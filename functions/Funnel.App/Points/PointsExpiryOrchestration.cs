@@ -30,8 +30,7 @@ internal sealed class PointsExpiryOrchestration : TaskOrchestration<string, stri
         ArgumentNullException.ThrowIfNull(context);
         var start = JourneyJson.Read<PointsExpiryInput>(input);
         await EngineSleep.UntilAsync(context, start.Clock, start.DueAt, start.LookSeconds, start.NotYet, "expiry");
-        var result = JourneyJson.Read<PointsExpiryResult>(await context.ScheduleWithRetry<string>(ExpirePoints.Name, ExpirePoints.Version,
-            JourneyOrchestration.CommitRetry, JourneyJson.Write(start.LeadId)));
+        var result = await context.CallAsync<PointsExpiryResult>(ExpirePoints.Name, ExpirePoints.Version, JourneyJson.Write(start.LeadId));
         var notYet = result.NextDue is not { } next || next <= result.Now;
         context.ContinueAsNew(Version, JourneyJson.Write(start with { DueAt = result.NextDue ?? result.Now, NotYet = notYet }));
         return "";

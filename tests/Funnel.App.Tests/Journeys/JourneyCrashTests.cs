@@ -57,7 +57,8 @@ public sealed class JourneyCrashTests(AzuriteFixture azurite)
             Assert.True(await Eventually.Holds(async () =>
                 await Counted(hqAfter, stores, "trialBooked") == expected && await Counted(hqAfter, stores, "questions") == expected && await Counted(hqAfter, stores, "complaints") == expected,
                 TimeSpan.FromMinutes(5)), $"The journeys did not finish their steps within 5 minutes of the restart: {await Counted(hqAfter, stores, "trialBooked")} trials, " +
-                $"{await Counted(hqAfter, stores, "questions")} questions, {await Counted(hqAfter, stores, "complaints")} complaints of {expected} each.");
+                $"{await Counted(hqAfter, stores, "questions")} questions, {await Counted(hqAfter, stores, "complaints")} complaints of {expected} each. " +
+                await Unfinished(hqAfter, names, stores));
             await Task.Delay(2000); // anything still repeating would show now
 
             foreach (var store in stores)
@@ -162,6 +163,25 @@ public sealed class JourneyCrashTests(AzuriteFixture azurite)
         var leads = new List<(string, string)>();
         for (var i = 0; i < count; i++) leads.Add((storeId, await hq.ScanLead(code, $"{storeId}-shopper-{i}")));
         return leads;
+    }
+
+    /// <summary>For a failure: the first journeys that lack a step, with what their engine says of their events.</summary>
+    private static async Task<string> Unfinished(HttpClient hq, FunnelAppFactory names, string[] stores)
+    {
+        var lines = new List<string>();
+        foreach (var store in stores)
+        {
+            foreach (var row in (await Rows(names, store)).Where(r => r.RowKey.StartsWith("journey|", StringComparison.Ordinal)))
+            {
+                var state = row.GetString("State")!;
+                if (state.Contains("trial booked", StringComparison.Ordinal) && state.Contains("question q1 asked", StringComparison.Ordinal) && state.Contains("complaint about the visit", StringComparison.Ordinal)) continue;
+                var lead = row.RowKey["journey|".Length..];
+                var engine = await hq.GetAsync($"/api/leads/{lead}/stores/{store}/journey/history");
+                lines.Add($"{store}/{lead}: {JsonDocument.Parse(state).RootElement.GetProperty("history")} engine: {await engine.Content.ReadAsStringAsync()}");
+                if (lines.Count == 3) return string.Join(Environment.NewLine, lines);
+            }
+        }
+        return string.Join(Environment.NewLine, lines);
     }
 
     private static async Task<long> Counted(HttpClient hq, IEnumerable<string> stores, string metric)

@@ -149,9 +149,24 @@ internal sealed class OrchestrationHarness
         var activity = Pending();
         var step = activity.Step;
         var state = step.JoinsCohort ? JourneyStep.WithCohort(step.After, cohort) : step.After;
-        activity.Answer.SetResult(JourneyJson.Write(new CommitStepResult(state, AnswerRules ?? Input!.Rules, false)));
+        activity.Answer.SetResult(JourneyJson.Write(new CommitStepResult(state, AnswerRules ?? Input!.Rules, false, For: CommitStepInput.ReceiptOf(activity.InputJson))));
         Check();
         return step;
+    }
+
+    /// <summary>Answers the pending commit as the activity does when another step of its version was written: the journey as <paramref name="stored"/>.</summary>
+    public void Conflict(JourneyState stored)
+    {
+        var activity = Pending();
+        activity.Answer.SetResult(JourneyJson.Write(new CommitStepResult(stored, AnswerRules ?? Input!.Rules, false, Conflict: true, For: CommitStepInput.ReceiptOf(activity.InputJson))));
+        Check();
+    }
+
+    /// <summary>Completes the pending commit with <paramref name="answer"/> as the engine hands it over, whatever it is.</summary>
+    public void Answer(string answer)
+    {
+        Pending().Answer.SetResult(answer);
+        Check();
     }
 
     /// <summary>The commit fails for good (every retry spent), as the engine reports it.</summary>
