@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using DurableTask.Core;
 
 namespace Funnel.App.Journeys;
@@ -15,6 +16,9 @@ internal static class EngineCalls
     /// <summary>Times an activity is asked again for answers meant for other tasks (a lost pass leaves one or two) before the call gives up.</summary>
     public const int MaxAsks = 8;
 
+    private static readonly Counter<long> Dropped = new Meter(JourneyService.MeterName).CreateCounter<long>("funnel.engine.answers_dropped",
+        description: "Activity answers meant for other tasks (an engine pass lost in a crash), dropped and the activity asked again.");
+
     /// <summary>The activity's answer as <paramref name="read"/> takes it, or null after <see cref="MaxAsks"/> answers it did not take.</summary>
     public static async Task<T?> CallAsync<T>(this OrchestrationContext context, string name, string version, string input, Func<string, T?> read) where T : class
     {
@@ -24,6 +28,7 @@ internal static class EngineCalls
         {
             var answer = await context.ScheduleWithRetry<string>(name, version, JourneyOrchestration.CommitRetry, input);
             if (answer is { Length: > 0 } && answer[0] == '{' && read(answer) is { } taken) return taken;
+            if (!context.IsReplaying) Dropped.Add(1, new KeyValuePair<string, object?>("activity", name));
         }
         return null;
     }
