@@ -48,10 +48,10 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
                 Problems.Create(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
             BadHttpRequestException bad => Problems.Create(bad.StatusCode, "bad-request", "The request is not valid", bad.Message),
             StoreNotFoundException missing => Problems.NotFound($"Store '{missing.StoreId}' does not exist; HQ creates stores with PUT /api/stores/{{storeId}}."),
-            RequestFailedException or HttpRequestException or TimeoutException =>
+            _ when DidNotAnswer(exception, httpContext) =>
                 Problems.Unavailable("Storage did not answer; nothing was lost. Retry in a moment (scans: with the same scanId)."),
             // The storage client gave up after its own retries ("Retry failed after 4 tries"): the same, not a 500.
-            AggregateException { InnerExceptions: var inner } when inner.Count > 0 && inner.All(e => e is RequestFailedException or HttpRequestException or TimeoutException) =>
+            AggregateException { InnerExceptions: var inner } when inner.Count > 0 && inner.All(e => DidNotAnswer(e, httpContext)) =>
                 Problems.Unavailable("Storage did not answer; nothing was lost. Retry in a moment (scans: with the same scanId)."),
             _ => null,
         };
@@ -68,6 +68,14 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         await problem.ExecuteAsync(httpContext);
         return true;
     }
+
+    /// <summary>
+    /// Storage failed or did not answer in time. The storage client reports a request past its network timeout as a
+    /// cancellation (TaskCanceledException) that the caller did not ask for: the request was not aborted.
+    /// </summary>
+    private static bool DidNotAnswer(Exception e, HttpContext httpContext) =>
+        e is RequestFailedException or HttpRequestException or TimeoutException
+        || (e is OperationCanceledException && !httpContext.RequestAborted.IsCancellationRequested);
 
     // The route's pattern, not the path: a path may hold a lead id or a signed token.
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Route}")]
