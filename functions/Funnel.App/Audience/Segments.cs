@@ -141,12 +141,10 @@ internal sealed class SegmentEvaluator(FunnelTables tables, StoreRepository stor
         }
         if (filter.NeedsPoints && candidates.Count > 0)
         {
-            // A point read per lead still in, 32 at a time (a chain-wide points filter may leave many).
-            var balances = new long[candidates.Count];
-            await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-                async (i, ct) => balances[i] = (await points.BalanceAsync(candidates[i].LeadId, ct)).Balance);
+            // A point read per lead still in, a bounded number at a time (a chain-wide points filter may leave many).
+            var balances = await points.BalancesAsync([.. candidates.Select(c => c.LeadId)], cancellationToken);
             read += candidates.Count;
-            candidates = [.. candidates.Where((_, i) => filter.MatchesPoints(balances[i]))];
+            candidates = [.. candidates.Where((_, i) => filter.MatchesPoints(balances[i].Balance))];
         }
         return (candidates, read);
     }

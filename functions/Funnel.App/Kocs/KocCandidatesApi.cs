@@ -9,7 +9,6 @@ internal static class KocCandidatesApi
 {
     /// <summary>Members read for one answer: a store's whole community (20 groups of 200) and then some.</summary>
     public const int MaxMembersRead = 5_000;
-    private const int MaxParallelReads = 32;
 
     public static IEndpointRouteBuilder MapKocCandidatesApi(this IEndpointRouteBuilder app)
     {
@@ -33,13 +32,10 @@ internal static class KocCandidatesApi
         if (await stores.GetAsync(storeId, cancellationToken) is null) return Problems.NotFound($"Store '{storeId}' does not exist.");
         var members = await leads.MemberIdsAsync(storeId, MaxMembersRead, cancellationToken);
         var active = (await kocs.ProfilesAsync(storeId, cancellationToken)).Where(p => p.Active).Select(p => p.LeadId).ToHashSet(StringComparer.Ordinal);
-        var candidates = new System.Collections.Concurrent.ConcurrentBag<KocCandidate>();
-        await Parallel.ForEachAsync(members.Where(m => !active.Contains(m)), new ParallelOptions { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken },
-            async (leadId, ct) =>
-            {
-                var b = await points.BalanceAsync(leadId, ct);
-                if (b.Referrals + b.Trials + b.Earned > 0) candidates.Add(new KocCandidate(leadId, b.Referrals, b.Trials, b.Earned));
-            });
+        var others = members.Where(m => !active.Contains(m)).ToList();
+        var balances = await points.BalancesAsync(others, cancellationToken);
+        var candidates = others.Select((leadId, i) => (leadId, b: balances[i])).Where(x => x.b.Referrals + x.b.Trials + x.b.Earned > 0)
+            .Select(x => new KocCandidate(x.leadId, x.b.Referrals, x.b.Trials, x.b.Earned));
         var ranked = candidates.OrderByDescending(c => c.SharesRecruited).ThenByDescending(c => c.TrialsCompleted).ThenByDescending(c => c.PointsEarned)
             .ThenBy(c => c.LeadId, StringComparer.Ordinal).Take(limit ?? 20).ToList();
         return TypedResults.Ok(new CandidatesResponse(storeId, members.Count, ranked));

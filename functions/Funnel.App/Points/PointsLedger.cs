@@ -80,6 +80,19 @@ internal sealed class PointsLedger(FunnelTables tables)
         return row.HasValue ? BalanceOf(row.Value!) : PointsBalance.Empty;
     }
 
+    /// <summary>Point reads of many balances at once, at most this many in flight.</summary>
+    public const int MaxParallelReads = 32;
+
+    /// <summary>The balances of <paramref name="leadIds"/>, in their order: a point read each, <see cref="MaxParallelReads"/> at a time.</summary>
+    public async Task<PointsBalance[]> BalancesAsync(IReadOnlyList<string> leadIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leadIds);
+        var balances = new PointsBalance[leadIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, leadIds.Count), new ParallelOptions { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken },
+            async (i, ct) => balances[i] = await BalanceAsync(leadIds[i], ct));
+        return balances;
+    }
+
     /// <summary>The entry a source event made, if any.</summary>
     public async Task<PointsEntry?> EntryAsync(string leadId, string sourceId, CancellationToken cancellationToken)
     {
